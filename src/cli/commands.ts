@@ -1,0 +1,153 @@
+// The CLI commands: parse flags strictly (an unknown flag is an error), validate, then
+// either run a master (start) or send one request over the control socket.
+import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+import { request } from '../control/client.js';
+import { parseDuration } from '../config/duration.js';
+import { parseListenSpec } from '../config/listen-spec.js';
+import { controlPath, DEFAULTS } from '../config/options.js';
+import type { MasterOptions } from '../config/options.js';
+import { errors } from '../errors.js';
+import { parseBatchSpec } from '../master/batch.js';
+import type { ReloadResult, StatusSnapshot } from '../master/supervisor.js';
+import { formatStatus } from './format.js';
+import { MAIN_HELP, RELOAD_HELP, START_HELP, STATUS_HELP, STOP_HELP } from './help.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const CONTROL: Options = { control: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
+
+const START_OPTIONS: Options = {
+  ...CONTROL,
+  workers: { type: 'string', short: 'w' },
+  listen: { type: 'string', short: 'l', multiple: true },
+  batch: { type: 'string' },
+  'ready-timeout': { type: 'string' },
+  'drain-timeout': { type: 'string' },
+  'kill-timeout': { type: 'string' },
+  'wait-ready': { type: 'boolean' },
+  'node-arg': { type: 'string', multiple: true },
+};
+
+/** Runs a CLI invocation; resolves with the process exit code. */
+export async function runCli(argv: readonly string[], out = (s: string) => process.stdout.write(s)): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      out(MAIN_HELP + '\n');
+      return command === undefined ? 2 : 0;
+    case 'start':
+      return start(rest, out);
+    case 'reload':
+      return reload(rest, out);
+    case 'status':
+      return status(rest, out);
+    case 'stop':
+      return stop(rest, out);
+    default:
+      throw errors.usage(`unknown command "${command}". Commands: start, reload, status, stop (baton --help).`);
+  }
+}
+
+function parse(command: string, args: readonly string[], options: Options, allowPositionals = false) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals, strict: true });
+  } catch (err) {
+    const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '.');
+    throw errors.usage(`${message} (see "baton ${command} --help")`);
+  }
+}
+
+async function start(argv: readonly string[], out: (s: string) => void): Promise<number> {
+  const split = argv.indexOf('--');
+  const own = split === -1 ? argv : argv.slice(0, split);
+  const appArgs = split === -1 ? [] : argv.slice(split + 1);
+  const { values, positionals } = parse('start', own, START_OPTIONS, true);
+  if (values.help) {
+    out(START_HELP + '\n');
+    return 0;
+  }
+  const options = resolveStartOptions(values as Record<string, unknown>, positionals, appArgs);
+  const { runMaster } = await import('../master/main.js');
+  return runMaster(options);
+}
+
+/** Turns start's flags into MasterOptions, rejecting bad values with a clear error. */
+export function resolveStartOptions(values: Record<string, unknown>, positionals: string[], appArgs: string[], cwd = process.cwd()): MasterOptions {
+  if (positionals.length === 0) throw errors.usage('missing the app to run: baton start <app.js> (see "baton start --help")');
+  if (positionals.length > 1) {
+    throw errors.usage(`unexpected argument "${positionals[1]}"; pass arguments for the app after "--" (baton start app.js -- ${positionals.slice(1).join(' ')})`);
+  }
+  const app = resolve(cwd, positionals[0]!);
+  if (!existsSync(app) || !statSync(app).isFile()) throw errors.appNotFound(app);
+  const str = (name: string) => values[name] as string | undefined;
+  const listen = ((values.listen as string[] | undefined) ?? [DEFAULTS.listen]).map((spec) => parseListenSpec(spec, cwd));
+  const nodeArgs = (values['node-arg'] as string[] | undefined) ?? [];
+  for (const arg of nodeArgs) {
+    if (!arg.startsWith('-')) throw errors.invalidOption('--node-arg', arg, 'a Node.js flag starting with "-", e.g. --node-arg=--max-old-space-size=512');
+  }
+  return {
+    app,
+    appArgs,
+    workers: parseWorkers(str('workers')),
+    listen,
+    batch: parseBatchSpec(str('batch') ?? DEFAULTS.batch),
+    readyTimeoutMs: parseDuration('--ready-timeout', str('ready-timeout') ?? DEFAULTS.readyTimeout),
+    drainTimeoutMs: parseDuration('--drain-timeout', str('drain-timeout') ?? DEFAULTS.drainTimeout),
+    killTimeoutMs: parseDuration('--kill-timeout', str('kill-timeout') ?? DEFAULTS.killTimeout),
+    nodePath: process.execPath,
+    nodeArgs,
+    waitReady: values['wait-ready'] === true,
+    control: resolve(cwd, controlPath(str('control'))),
+    cwd,
+    env: { ...process.env },
+  };
+}
+
+function parseWorkers(text: string | undefined): number {
+  if (text === undefined) return DEFAULTS.workers;
+  if (text === 'max') return availableParallelism();
+  if (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 1024) return Number(text);
+  throw errors.invalidOption('--workers', text, 'a whole number from 1 to 1024, or "max" for one per CPU');
+}
+
+async function reload(argv: readonly string[], out: (s: string) => void): Promise<number> {
+  const { values } = parse('reload', argv, { ...CONTROL, batch: { type: 'string' } });
+  if (values.help) {
+    out(RELOAD_HELP + '\n');
+    return 0;
+  }
+  const batch = values.batch as string | undefined;
+  if (batch !== undefined) parseBatchSpec(batch);
+  const result = (await request(controlPath(values.control as string | undefined), 'reload', batch === undefined ? {} : { batch })) as ReloadResult;
+  out(`reloaded: generation ${result.generation} serving on ${result.workers} workers (${result.durationMs}ms)\n`);
+  return 0;
+}
+
+async function status(argv: readonly string[], out: (s: string) => void): Promise<number> {
+  const { values } = parse('status', argv, { ...CONTROL, json: { type: 'boolean' } });
+  if (values.help) {
+    out(STATUS_HELP + '\n');
+    return 0;
+  }
+  const snapshot = (await request(controlPath(values.control as string | undefined), 'status')) as StatusSnapshot;
+  out((values.json ? JSON.stringify(snapshot, null, 2) : formatStatus(snapshot)) + '\n');
+  return 0;
+}
+
+async function stop(argv: readonly string[], out: (s: string) => void): Promise<number> {
+  const { values } = parse('stop', argv, CONTROL);
+  if (values.help) {
+    out(STOP_HELP + '\n');
+    return 0;
+  }
+  const result = (await request(controlPath(values.control as string | undefined), 'stop')) as { pid: number };
+  out(`stopped: master ${result.pid} drained its workers and is exiting\n`);
+  return 0;
+}

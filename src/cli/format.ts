@@ -1,0 +1,42 @@
+// Human-readable output for `baton status`.
+import type { StatusSnapshot } from '../master/supervisor.js';
+
+/** "1h2m", "3m4s", "5s", "800ms". */
+export function formatUptime(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = Math.floor(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (h > 0) return `${h}h${m}m`;
+  if (m > 0) return `${m}m${s % 60}s`;
+  return `${s}s`;
+}
+
+/** The status table. */
+export function formatStatus(status: StatusSnapshot): string {
+  const lines = [
+    `master     pid ${status.pid}, node ${status.node}, up ${formatUptime(status.uptimeMs)}, generation ${status.generation}${status.operation ? `, ${status.operation} running` : ''}`,
+    `listening  ${status.listeners.join(', ')}`,
+  ];
+  const last = status.lastReload;
+  if (last) {
+    lines.push(`last reload generation ${last.generation} ${last.ok ? 'succeeded' : 'FAILED'} in ${last.durationMs}ms at ${last.startedAt}`);
+  }
+  const rows = [['WORKER', 'PID', 'SLOT', 'GEN', 'STATE', 'UPTIME', 'RESTARTS']];
+  for (const w of status.workers) {
+    const state = w.state === 'backoff' ? `backoff (restart in ${formatUptime(w.nextRestartInMs ?? 0)})` : w.state;
+    rows.push([
+      w.id === null ? '-' : String(w.id),
+      w.pid === null ? '-' : String(w.pid),
+      String(w.slot),
+      String(w.generation),
+      state,
+      w.state === 'backoff' ? '-' : formatUptime(w.uptimeMs),
+      String(w.restarts),
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  lines.push('');
+  for (const row of rows) lines.push(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  return lines.join('\n');
+}

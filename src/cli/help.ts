@@ -1,0 +1,61 @@
+// Help texts, one per command, with every flag and its default.
+import { DEFAULTS } from '../config/options.js';
+
+export const MAIN_HELP = `baton — run a Node.js server as a cluster and replace its workers with zero failed requests
+
+Usage:
+  baton start <app.js> [options] [-- app args]   run the master in the foreground
+  baton reload [--batch N|N%]                    roll every worker onto the code on disk
+  baton status [--json]                          show the master and its workers
+  baton stop                                     drain every worker, then stop
+
+Every command takes --control <path> (env BATON_CONTROL, default ./${DEFAULTS.control}).
+Run "baton <command> --help" for a command's options.`;
+
+export const START_HELP = `Usage: baton start <app.js> [options] [-- app args]
+
+Runs the master in the foreground. The app is unmodified: it calls server.listen(port)
+(or process.env.PORT) and baton maps that onto the sockets it owns.
+
+Options:
+  -w, --workers <n|max>       worker processes (default ${DEFAULTS.workers}; max = one per CPU)
+  -l, --listen <address>      port, host:port, [ipv6]:port or unix socket path; repeat for
+                              several (default ${DEFAULTS.listen}, all interfaces)
+      --batch <n|n%>          workers replaced at a time by a reload (default ${DEFAULTS.batch})
+      --ready-timeout <dur>   how long a new worker may take to be ready (default ${DEFAULTS.readyTimeout})
+      --drain-timeout <dur>   how long a draining worker may take before SIGTERM (default ${DEFAULTS.drainTimeout})
+      --kill-timeout <dur>    how long after SIGTERM before SIGKILL (default ${DEFAULTS.killTimeout})
+      --wait-ready            a worker is ready only once the app calls ready() from baton/worker
+      --node-arg <flag>       a Node.js flag for the workers; repeat for several, and write
+                              flags that start with a dash as --node-arg=--import=tsx
+      --control <path>        control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
+  -h, --help                  show this help
+
+Durations: 500ms, 5s, 2m, or a number of milliseconds.`;
+
+export const RELOAD_HELP = `Usage: baton reload [--batch <n|n%>] [--control <path>]
+
+Rolls every worker onto the code now on disk, a batch at a time, and returns when the
+reload has finished (exit 0) or failed (exit 1, with the reason). SIGHUP to the master
+does the same. A reload requested while another runs is refused.
+
+Options:
+      --batch <n|n%>     workers replaced at a time (default: the master's --batch)
+      --control <path>   control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
+  -h, --help             show this help`;
+
+export const STATUS_HELP = `Usage: baton status [--json] [--control <path>]
+
+Options:
+      --json             machine-readable output
+      --control <path>   control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
+  -h, --help             show this help`;
+
+export const STOP_HELP = `Usage: baton stop [--control <path>]
+
+Drains every worker (in-flight requests finish) and stops the master; returns when it
+is gone. SIGTERM or SIGINT to the master does the same.
+
+Options:
+      --control <path>   control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
+  -h, --help             show this help`;

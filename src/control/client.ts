@@ -1,0 +1,42 @@
+// The CLI's side of the control socket: one request, one reply, and a clear error
+// when no master answers.
+import net from 'node:net';
+import { createInterface } from 'node:readline';
+import { BatonError, errors } from '../errors.js';
+import { CONTROL_PROTOCOL_VERSION } from './protocol.js';
+import type { Command, Reply } from './protocol.js';
+
+/** Sends one command and resolves with its result; throws the master's error as a BatonError. */
+export function request(path: string, cmd: Command, args: Record<string, unknown> = {}): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(path);
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      fn();
+    };
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      const code = err.code ?? 'error';
+      if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ENOTSOCK') settle(() => reject(errors.noMaster(path, code)));
+      else if (code === 'EACCES') settle(() => reject(new BatonError('BATON_CONTROL_DENIED', `permission denied on control socket ${path}: it belongs to another user (mode 0600). Run as that user.`)));
+      else settle(() => reject(errors.protocol(`control socket ${path}: ${err.message}`)));
+    });
+    socket.once('connect', () => {
+      socket.write(JSON.stringify({ v: CONTROL_PROTOCOL_VERSION, id: 1, cmd, args }) + '\n');
+    });
+    createInterface({ input: socket }).once('line', (line) => {
+      let reply: Reply;
+      try {
+        reply = JSON.parse(line) as Reply;
+      } catch {
+        settle(() => reject(errors.protocol(`the master sent a reply that is not JSON: ${line.slice(0, 200)}`)));
+        return;
+      }
+      if (reply.ok) settle(() => resolve(reply.result));
+      else settle(() => reject(new BatonError(reply.error.code, reply.error.message)));
+    });
+    socket.once('close', () => settle(() => reject(errors.protocol(`the master closed the control connection before replying to "${cmd}"`))));
+  });
+}

@@ -1,0 +1,64 @@
+// One catalog of baton's expected failures. Each carries a stable code, a message
+// that says what is wrong and what to do, and the exit code the CLI uses for it.
+// Anything thrown that is not a BatonError is a bug and is reported as one.
+
+/** Exit codes: 1 = operation failed, 2 = bad usage or input. */
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** An expected failure with a stable code, safe to show to users as is. */
+export class BatonError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+  constructor(code: string, message: string, exitCode = EXIT_FAILURE) {
+    super(message);
+    this.name = 'BatonError';
+    this.code = code;
+    this.exitCode = exitCode;
+  }
+}
+
+/** True for errors that carry a code and a user-facing message. */
+export function isBatonError(err: unknown): err is BatonError {
+  return err instanceof BatonError;
+}
+
+export const errors = {
+  usage: (message: string) => new BatonError('BATON_USAGE', message, EXIT_USAGE),
+  invalidOption: (name: string, value: unknown, allowed: string) =>
+    new BatonError(
+      'BATON_INVALID_OPTION',
+      `invalid value ${JSON.stringify(value)} for ${name}: expected ${allowed}`,
+      EXIT_USAGE,
+    ),
+  appNotFound: (path: string) =>
+    new BatonError(
+      'BATON_APP_NOT_FOUND',
+      `app file not found: ${path}. Pass the path of the script that starts your server, e.g. "baton start server.js".`,
+      EXIT_USAGE,
+    ),
+  listenFailed: (address: string, code: string, hint: string) =>
+    new BatonError('BATON_LISTEN_FAILED', `cannot listen on ${address}: ${code}. ${hint}`),
+  controlInUse: (path: string) =>
+    new BatonError(
+      'BATON_ALREADY_RUNNING',
+      `a baton master is already running on control socket ${path}. Stop it first, or give this one another --control path.`,
+    ),
+  controlListenFailed: (path: string, code: string, hint: string) =>
+    new BatonError('BATON_CONTROL_FAILED', `cannot create control socket ${path}: ${code}. ${hint}`),
+  noMaster: (path: string, code: string) =>
+    new BatonError(
+      'BATON_NO_MASTER',
+      `no baton master is running on control socket ${path} (${code}). Start one with "baton start", or point at it with --control or BATON_CONTROL.`,
+    ),
+  reloadInProgress: () =>
+    new BatonError(
+      'BATON_BUSY',
+      'a reload or stop is already running; this request was refused. Wait for it to finish (baton status shows it) and try again.',
+    ),
+  stopping: () => new BatonError('BATON_STOPPING', 'the cluster is stopping; no new operations are accepted.'),
+  reloadFailed: (message: string) => new BatonError('BATON_RELOAD_FAILED', message),
+  startFailed: (message: string) => new BatonError('BATON_START_FAILED', message),
+  badRequest: (message: string) => new BatonError('BATON_BAD_REQUEST', message, EXIT_USAGE),
+  protocol: (message: string) => new BatonError('BATON_PROTOCOL', message),
+};

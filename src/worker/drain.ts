@@ -1,0 +1,163 @@
+// A draining worker takes no new connections, lets in-flight requests finish, answers
+// anything further with "Connection: close", and never closes an idle keep-alive
+// connection under a client that may be sending on it: idle connections are handed,
+// unread, to a live worker through the master instead (DESIGN.md, pitfalls).
+import http from 'node:http';
+import net from 'node:net';
+import tls from 'node:tls';
+
+interface Tracked {
+  server: net.Server;
+  key: string;
+}
+
+/** What the drainer needs from the outside world; injected so it can be tested alone. */
+export interface DrainHost {
+  /** Sends an idle connection's handle to the master; `done` runs once it is written. */
+  handOff(key: string, handle: object, done: (sent: boolean) => void): void;
+  /** Called once, when every connection is gone and every hand-off written. */
+  drained(): void;
+}
+
+type SocketInternals = net.Socket & {
+  _handle?: { readStop?: () => number; writeQueueSize?: number; fd?: number } | null;
+  _httpMessage?: http.ServerResponse | null;
+};
+
+const SWEEP_MS = 10;
+
+/** Tracks an app's connections and drains them. */
+export class Drainer {
+  private readonly sockets = new Map<net.Socket, Tracked>();
+  private readonly servers = new Map<net.Server, string>();
+  private readonly helpers = new Set<net.Server>();
+  private draining = false;
+  private handoff = false;
+  private pendingHandOffs = 0;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private finished = false;
+
+  constructor(private readonly host: DrainHost) {}
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /** Starts tracking an app server that accepts on listener `key`. */
+  addServer(server: net.Server, key: string): void {
+    if (this.servers.has(server)) return;
+    this.servers.set(server, key);
+    server.prependListener('connection', (socket: net.Socket) => this.addSocket(socket, server, key));
+    if (server instanceof http.Server) {
+      // During a drain every response announces the close, and node closes the
+      // connection right after it (res._last), so no client reuses it.
+      server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+        if (this.draining) res.shouldKeepAlive = false;
+      });
+    }
+  }
+
+  /** A server that only passes its connections on to an app server: closed on drain. */
+  addHelper(server: net.Server): void {
+    this.helpers.add(server);
+  }
+
+  /** Stops accepting and drains; `handoff` says whether a live worker can adopt idle connections. */
+  drain(handoff: boolean): void {
+    if (this.draining) {
+      // A later drain can only take hand-off away (the master is stopping the cluster).
+      this.handoff = this.handoff && handoff;
+      return;
+    }
+    this.draining = true;
+    this.handoff = handoff;
+    for (const server of this.servers.keys()) {
+      // net.Server#close, not http.Server#close: the latter also destroys idle
+      // keep-alive connections, racing clients that are sending on them.
+      if (server.listening) net.Server.prototype.close.call(server);
+    }
+    for (const helper of this.helpers) if (helper.listening) helper.close();
+    for (const socket of this.sockets.keys()) {
+      const res = (socket as SocketInternals)._httpMessage;
+      if (res && !res.headersSent) res.shouldKeepAlive = false;
+    }
+    this.sweep();
+    if (!this.finished) {
+      this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
+    }
+  }
+
+  private addSocket(socket: net.Socket, server: net.Server, key: string): void {
+    this.sockets.set(socket, { server, key });
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      if (this.draining) this.checkDone();
+    });
+  }
+
+  private sweep(): void {
+    const idleByServer = new Map<net.Server, Set<unknown>>();
+    for (const [socket, { server, key }] of this.sockets) {
+      if (!(server instanceof http.Server) && !(server instanceof tls.Server)) continue;
+      let idle = idleByServer.get(server);
+      if (!idle) idleByServer.set(server, (idle = idleSockets(server)));
+      if (!isIdle(socket as SocketInternals, idle)) continue;
+      if (!this.handoff) socket.destroy();
+      else if (canHandOff(socket)) this.handOff(socket as SocketInternals, key);
+      // else (TLS): it ends at its next response, which says Connection: close.
+    }
+    this.checkDone();
+  }
+
+  private handOff(socket: SocketInternals, key: string): void {
+    const handle = socket._handle!;
+    // Stop reading first: from here on, any bytes the client sends stay in the kernel
+    // and travel with the socket to the worker that adopts it.
+    handle.readStop?.();
+    socket.setTimeout(0);
+    this.sockets.delete(socket);
+    this.pendingHandOffs++;
+    this.host.handOff(key, handle, () => {
+      // Our copy of the fd is closed only after the message carrying it is written.
+      // Closing one copy of a socket sends nothing to the client.
+      socket.destroy();
+      this.pendingHandOffs--;
+      this.checkDone();
+    });
+  }
+
+  private checkDone(): void {
+    if (this.finished || !this.draining) return;
+    if (this.sockets.size > 0 || this.pendingHandOffs > 0) return;
+    this.finished = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.host.drained();
+  }
+}
+
+/** The sockets whose HTTP parser sits between two messages (no partial request read). */
+function idleSockets(server: net.Server): Set<unknown> {
+  const symbol = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connections');
+  const list = symbol ? (server as unknown as Record<symbol, { idle?: () => Array<{ socket?: unknown }> }>)[symbol] : undefined;
+  const result = new Set<unknown>();
+  if (list && typeof list.idle === 'function') {
+    for (const parser of list.idle()) if (parser.socket) result.add(parser.socket);
+  }
+  return result;
+}
+
+/**
+ * Idle means: no response in progress, everything written has left, and either the
+ * parser holds no partial request or nothing at all has been read from the socket.
+ */
+function isIdle(socket: SocketInternals, parserIdle: Set<unknown>): boolean {
+  if (socket.destroyed || !socket._handle) return false;
+  if (socket._httpMessage) return false;
+  if (socket.writableLength > 0 || (socket._handle.writeQueueSize ?? 0) > 0) return false;
+  return socket.bytesRead === 0 || parserIdle.has(socket);
+}
+
+/** Only plain TCP or unix connections can move: TLS state lives in this process. */
+function canHandOff(socket: net.Socket): boolean {
+  return !(socket instanceof tls.TLSSocket) && typeof (socket as SocketInternals)._handle?.readStop === 'function';
+}

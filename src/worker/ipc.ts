@@ -1,0 +1,44 @@
+// Messages between the master and its workers over the IPC channel, and the bootstrap
+// payload in the worker's environment. Both carry a version so a master and a worker
+// of different baton releases can tell when they do not understand each other.
+
+export const WORKER_PROTOCOL_VERSION = 1;
+/** Environment variable carrying the WorkerBootstrap JSON. */
+export const BOOTSTRAP_ENV = 'BATON_WORKER';
+
+/** A master-owned listening socket as a worker sees it: fd is in the worker's stdio table. */
+export type WorkerListener =
+  | { key: string; fd: number; kind: 'tcp'; host: string; port: number }
+  | { key: string; fd: number; kind: 'unix'; path: string };
+
+export interface WorkerBootstrap {
+  v: number;
+  id: number;
+  generation: number;
+  listeners: WorkerListener[];
+  /** The app reports readiness itself with ready() from baton/worker. */
+  waitReady: boolean;
+}
+
+/** Worker → master. */
+export type WorkerMessage =
+  | { v: number; type: 'ready' }
+  /** An idle keep-alive connection, sent with its handle, for a live worker to adopt. */
+  | { v: number; type: 'handoff'; key: string; hops: number };
+
+/** Master → worker. */
+export type MasterMessage =
+  /** Stop accepting, finish in-flight requests; hand idle connections back if `handoff`. */
+  | { v: number; type: 'drain'; handoff: boolean }
+  /** Serve this connection (sent with its handle) as if accepted on listener `key`. */
+  | { v: number; type: 'adopt'; key: string; hops: number };
+
+/** Narrows an IPC payload to a baton message of our protocol version. */
+export function isBatonMessage(value: unknown): value is { v: number; type: string } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { v?: unknown }).v === WORKER_PROTOCOL_VERSION &&
+    typeof (value as { type?: unknown }).type === 'string'
+  );
+}
