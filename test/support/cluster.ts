@@ -1,0 +1,175 @@
+// Starts a real baton master (the CLI, as users run it) in a temp dir and tears it
+// down afterwards: SIGTERM, then SIGKILL by pid for the master and every worker it had.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { StatusSnapshot } from '../../src/master/supervisor.js';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+export const FIXTURES = join(ROOT, 'test', 'fixtures', 'apps');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A fresh temp dir, removed by the returned cleanup. */
+export function tempDir(prefix = 'baton-test-'): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Copies a fixture app into dir (as `as`, default app.mjs) and returns its path. */
+export function useFixture(dir: string, fixture: string, as = 'app.mjs'): string {
+  const path = join(dir, as);
+  copyFileSync(join(FIXTURES, fixture), path);
+  return path;
+}
+
+/** Runs the baton CLI to completion (killed after timeoutMs) and collects its output. */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; uid?: number; gid?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+export interface ClusterOptions {
+  app: string;
+  dir: string;
+  workers?: number;
+  listen?: string[];
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** How long to wait for "cluster ready". */
+  startTimeoutMs?: number;
+}
+
+/** A running master started through the CLI. */
+export class Cluster {
+  readonly control: string;
+  readonly child: ChildProcess;
+  output = '';
+  private readonly knownPids = new Set<number>();
+  private readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(readonly options: ClusterOptions) {
+    this.control = join(options.dir, 'control.sock');
+    const listen = (options.listen ?? ['127.0.0.1:0']).flatMap((l) => ['--listen', l]);
+    this.child = spawn(
+      process.execPath,
+      [CLI, 'start', options.app, '--workers', String(options.workers ?? 2), ...listen, '--control', this.control, ...(options.args ?? [])],
+      { cwd: options.dir, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.child.stdout!.on('data', (d: Buffer) => (this.output += d));
+    this.child.stderr!.on('data', (d: Buffer) => (this.output += d));
+    this.exit = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Starts a master and waits until its cluster is ready (throws with its output if not). */
+  static async start(options: ClusterOptions): Promise<Cluster> {
+    const cluster = new Cluster(options);
+    const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
+    while (!cluster.output.includes('cluster ready')) {
+      if (cluster.child.exitCode !== null || cluster.child.signalCode !== null) {
+        throw new Error(`master exited during start (code ${cluster.child.exitCode}):\n${cluster.output}`);
+      }
+      if (Date.now() > deadline) {
+        await cluster.destroy();
+        throw new Error(`cluster not ready within ${options.startTimeoutMs ?? 20_000}ms:\n${cluster.output}`);
+      }
+      await delay(20);
+    }
+    await cluster.status();
+    return cluster;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Resolves with the master's exit code and signal. */
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return this.exit;
+  }
+
+  /** Runs a CLI command against this master's control socket. */
+  cli(args: readonly string[], timeoutMs = 60_000): Promise<CliResult> {
+    return runCli([...args, '--control', this.control], { cwd: this.options.dir, timeoutMs });
+  }
+
+  /** `baton status --json`, remembering every worker pid for teardown. */
+  async status(): Promise<StatusSnapshot> {
+    const result = await this.cli(['status', '--json'], 10_000);
+    if (result.code !== 0) throw new Error(`baton status failed (${result.code}): ${result.stderr}`);
+    const status = JSON.parse(result.stdout) as StatusSnapshot;
+    for (const w of status.workers) if (w.pid !== null) this.knownPids.add(w.pid);
+    return status;
+  }
+
+  /** The TCP port of the first TCP listener. */
+  async port(): Promise<number> {
+    const status = await this.status();
+    const tcp = status.listeners.find((l) => /:\d+$/.test(l));
+    if (!tcp) throw new Error(`no TCP listener in ${JSON.stringify(status.listeners)}`);
+    return Number(tcp.slice(tcp.lastIndexOf(':') + 1));
+  }
+
+  /** Stops the master and its workers whatever state they are in: TERM, then KILL by pid. */
+  async destroy(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const gone = await Promise.race([
+        this.exit.then(() => true),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 10_000))),
+      ]);
+      clearTimeout(timer);
+      if (!gone) {
+        this.child.kill('SIGKILL');
+        await this.exit;
+      }
+    }
+    for (const pid of this.knownPids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone, as it should be.
+      }
+    }
+  }
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` until it returns a truthy value or the deadline passes (then throws `what`). */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await delay(everyMs);
+  }
+}
