@@ -1,0 +1,67 @@
+// Graceful stop: in-flight requests finish before the master exits 0; a worker that
+// will not finish is escalated, SIGTERM after the drain-timeout, SIGKILL after that.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { test } from 'node:test';
+import { Cluster, tempDir, useFixture, waitFor } from '../support/cluster.js';
+
+function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+for (const how of ['baton stop', 'SIGTERM', 'SIGINT'] as const) {
+  test(`${how} lets in-flight requests finish, then the master exits 0`, { timeout: 30_000 }, async (t) => {
+    const tmp = tempDir();
+    t.after(tmp.remove);
+    const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'app.mjs'), dir: tmp.dir, workers: 2, env: { SLOW_MS: '1500', LOG_SLOW: '1' } });
+    t.after(() => cluster.destroy());
+    const port = await cluster.port();
+
+    const slow = get(port, '/slow');
+    await waitFor('the slow request to reach a worker', () => cluster.output.includes('slow request started'));
+    const stopped = how === 'baton stop' ? cluster.cli(['stop']) : Promise.resolve(cluster.child.kill(how));
+    const response = await slow;
+    const exit = await cluster.exited();
+    const cli = await stopped;
+
+    assert.equal(response.status, 200, `the in-flight request finished: ${JSON.stringify(response)}`);
+    assert.deepEqual(exit, { code: 0, signal: null }, cluster.output);
+    if (typeof cli === 'object') assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cluster.output, /stopped: every worker has exited/);
+    await assert.rejects(get(port, '/fast'), /ECONNREFUSED/, 'nothing listens after a stop');
+  });
+}
+
+test('a worker that ignores its drain is sent SIGTERM after --drain-timeout, then SIGKILL after --kill-timeout', { timeout: 30_000 }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  const cluster = await Cluster.start({
+    app: useFixture(tmp.dir, 'ignores-sigterm.mjs'),
+    dir: tmp.dir,
+    workers: 1,
+    args: ['--drain-timeout', '500ms', '--kill-timeout', '700ms'],
+  });
+  t.after(() => cluster.destroy());
+  const port = await cluster.port();
+
+  const hung = get(port, '/hang').catch((err: Error) => err);
+  await waitFor('the hanging request to be accepted', async () => (await cluster.status()).workers.length === 1);
+  const started = Date.now();
+  const stop = await cluster.cli(['stop']);
+  const took = Date.now() - started;
+
+  assert.equal(stop.code, 0, stop.stderr);
+  assert.match(cluster.output, /ignoring SIGTERM/);
+  assert.match(cluster.output, /was killed by SIGKILL/);
+  assert.ok(took >= 1200, `stop waited for both deadlines (took ${took}ms)`);
+  assert.ok((await hung) instanceof Error, 'the request that never ended was cut by SIGKILL');
+  assert.deepEqual(await cluster.exited(), { code: 0, signal: null });
+});
