@@ -52,10 +52,10 @@ describe('formatStatus', () => {
         'master     pid 4242, node v20.11.0, up 1h2m, generation 3',
         'listening  [::]:3000, /srv/app/app.sock',
         '',
-        'WORKER  PID   SLOT  GEN  STATE                     UPTIME  RESTARTS',
-        '7       5001  1     3    ready                     1m5s    0',
-        '12      5002  2     3    starting                  400ms   2',
-        '-       -     3     3    backoff (restart in 1s)   -       5',
+        'WORKER  PID   SLOT  GEN  STATE                    UPTIME  RESTARTS',
+        '7       5001  1     3    ready                    1m5s    0',
+        '12      5002  2     3    starting                 400ms   2',
+        '-       -     3     3    backoff (restart in 1s)  -       5',
       ].join('\n'),
     );
   });

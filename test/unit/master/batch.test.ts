@@ -45,6 +45,8 @@ describe('batchSize', () => {
   test('rounds a percentage up to a whole worker', () => {
     assert.equal(batchSize(3, { kind: 'percent', percent: 50 }), 2);
     assert.equal(batchSize(10, { kind: 'percent', percent: 25 }), 3);
+    assert.equal(batchSize(10, { kind: 'percent', percent: 21 }), 3);
+    assert.equal(batchSize(4, { kind: 'percent', percent: 30 }), 2);
   });
 
   test('never returns less than one worker for a non-empty cluster', () => {

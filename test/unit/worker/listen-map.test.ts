@@ -167,7 +167,14 @@ describe('matchListeners', () => {
 
   for (const wildcard of ['', '0.0.0.0', '::', '::0']) {
     test(`maps the wildcard host ${JSON.stringify(wildcard)} onto every listener on the port`, () => {
-      assert.deepEqual(matchedKeys(matchListeners(tcp(4000, wildcard), ALL, CWD)), ['127.0.0.1:4000', '[::1]:4000']);
+      // Includes listeners bound to wildcard addresses, so an exact host match would pick fewer.
+      const listeners: WorkerListener[] = [
+        { key: '0.0.0.0:5000', fd: 3, kind: 'tcp', host: '0.0.0.0', port: 5000 },
+        { key: '[::]:5000', fd: 4, kind: 'tcp', host: '::', port: 5000 },
+        { key: '[::0]:5000', fd: 5, kind: 'tcp', host: '::0', port: 5000 },
+        { key: '127.0.0.1:5000', fd: 6, kind: 'tcp', host: '127.0.0.1', port: 5000 },
+      ];
+      assert.deepEqual(matchedKeys(matchListeners(tcp(5000, wildcard), listeners, CWD)), listeners.map((l) => l.key));
     });
   }
 
