@@ -82,7 +82,7 @@ async function start(argv: readonly string[], out: (s: string) => void): Promise
 export function resolveStartOptions(values: Record<string, unknown>, positionals: string[], appArgs: string[], cwd = process.cwd()): MasterOptions {
   if (positionals.length === 0) throw errors.usage('missing the app to run: baton start <app.js> (see "baton start --help")');
   if (positionals.length > 1) {
-    throw errors.usage(`unexpected argument "${positionals[1]}"; pass arguments for the app after "--" (baton start app.js -- ${positionals.slice(1).join(' ')})`);
+    throw errors.usage(`unexpected argument "${positionals[1]}"; pass arguments for the app after "--" (baton start ${positionals[0]} -- ${positionals.slice(1).join(' ')})`);
   }
   const app = resolve(cwd, positionals[0]!);
   if (!existsSync(app) || !statSync(app).isFile()) throw errors.appNotFound(app);

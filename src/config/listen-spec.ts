@@ -23,7 +23,7 @@ export function parseListenSpec(text: string, cwd = process.cwd()): ListenSpec {
     if (isIP(bracketed[1]!) !== 6) throw errors.invalidOption('--listen', text, ALLOWED);
     return tcp(bracketed[1]!, parsePort(bracketed[2]!, text));
   }
-  const hostPort = /^([^/:\s]+):(\d+)$/.exec(value);
+  const hostPort = /^([^/:\s[\]]+):(\d+)$/.exec(value);
   if (hostPort) return tcp(hostPort[1]!, parsePort(hostPort[2]!, text));
   if (value.includes('/') || value.endsWith('.sock')) {
     const path = isAbsolute(value) ? value : resolve(cwd, value);

@@ -26,7 +26,10 @@ export function request(path: string, cmd: Command, args: Record<string, unknown
     socket.once('connect', () => {
       socket.write(JSON.stringify({ v: CONTROL_PROTOCOL_VERSION, id: 1, cmd, args }) + '\n');
     });
-    createInterface({ input: socket }).once('line', (line) => {
+    const lines = createInterface({ input: socket });
+    // Socket errors are handled above; readline re-emits them.
+    lines.on('error', () => {});
+    lines.once('line', (line) => {
       let reply: Reply;
       try {
         reply = JSON.parse(line) as Reply;

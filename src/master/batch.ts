@@ -11,7 +11,7 @@ export function parseBatchSpec(text: string): BatchSpec {
   const percent = /^(\d+(?:\.\d+)?)%$/.exec(value);
   if (percent) {
     const n = Number(percent[1]);
-    if (n > 0 && n <= 100) return { kind: 'percent', percent: n };
+    if (n >= 1 && n <= 100) return { kind: 'percent', percent: n };
   } else if (/^\d+$/.test(value) && Number(value) >= 1) {
     return { kind: 'count', count: Number(value) };
   }

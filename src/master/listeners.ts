@@ -64,6 +64,12 @@ async function bindListener(spec: ListenSpec): Promise<Listener> {
   const family = address === null ? 6 : net.isIP(address);
   const result = createServerHandle(address, spec.port, family);
   if (typeof result === 'number') throw listenError(formatListener(spec), result);
+  // Linux lets a SO_REUSEADDR socket bind a port another process listens on, and only
+  // listen(2) fails; the master never calls listen(2), so it asks: does anyone answer?
+  if (spec.port !== 0 && (await someoneListens(address, spec.port))) {
+    result.close();
+    throw listenError(formatListener(spec), -constants.errno.EADDRINUSE);
+  }
   const name: Record<string, unknown> = {};
   result.getsockname?.(name);
   const host = typeof name.address === 'string' ? name.address : spec.host;
@@ -73,25 +79,38 @@ async function bindListener(spec: ListenSpec): Promise<Listener> {
 }
 
 async function bindUnix(spec: Extract<ListenSpec, { kind: 'unix' }>): Promise<Listener> {
-  let result = createServerHandle(spec.path, -1, 0);
+  let result = createServerHandle(spec.path, -1, -1);
   if (result === -constants.errno.EADDRINUSE && existsSync(spec.path) && !(await isAlive(spec.path))) {
     // A socket file left behind by a process that is gone: nobody answers on it.
     unlinkSync(spec.path);
-    result = createServerHandle(spec.path, -1, 0);
+    result = createServerHandle(spec.path, -1, -1);
   }
   if (typeof result === 'number') throw listenError(spec.path, result);
   return { key: spec.path, spec, fd: result.fd, handle: result };
 }
 
-function isAlive(path: string): Promise<boolean> {
+/** True if something accepts connections on the path or address (we do not yet). */
+function isAlive(path: string): Promise<boolean>;
+function isAlive(host: string, port: number): Promise<boolean>;
+function isAlive(pathOrHost: string, port?: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect(path);
+    const socket = port === undefined ? net.connect(pathOrHost) : net.connect({ host: pathOrHost, port });
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+async function someoneListens(address: string | null, port: number): Promise<boolean> {
+  const hosts = address === null || address === '0.0.0.0' || address === '::' ? ['127.0.0.1', '::1'] : [address];
+  const answers = await Promise.all(hosts.map((host) => isAlive(host, port)));
+  return answers.some(Boolean);
 }
 
 async function resolveHost(host: string): Promise<string> {

@@ -30,13 +30,13 @@ describe('parseDuration', () => {
     });
   }
 
-  for (const zero of ['0', '0ms', '0s', '0.0m']) {
+  for (const zero of ['0', '0ms', '0s', '0.0m', '0.4', '0.4ms']) {
     test(`rejects the zero duration ${JSON.stringify(zero)}`, () => {
       assert.throws(() => parseDuration('--kill-timeout', zero), {
         name: 'BatonError',
         code: 'BATON_INVALID_OPTION',
         exitCode: 2,
-        message: `invalid value ${JSON.stringify(zero)} for --kill-timeout: expected a duration greater than zero`,
+        message: `invalid value ${JSON.stringify(zero)} for --kill-timeout: expected a duration of at least 1ms`,
       });
     });
   }
