@@ -53,13 +53,18 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
 
   const originalListen = net.Server.prototype.listen as unknown as Listen;
 
+  /** With waitReady, accepting starts only when the app calls ready(): not before its warm-up. */
+  const deferred: Array<() => void> = [];
+
   const claim = (server: net.Server, listener: WorkerListener, backlog: number | undefined) => {
     acceptors.set(listener.key, server);
     server.once('listening', () => {
       listening.add(listener.key);
       maybeReady();
     });
-    originalListen.call(server, { fd: listener.fd, backlog });
+    const start = () => originalListen.call(server, { fd: listener.fd, backlog });
+    if (readyCalled) start();
+    else deferred.push(start);
   };
 
   const patchedListen = function (this: net.Server, ...args: unknown[]): net.Server {
@@ -112,7 +117,9 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
 
   return {
     ready() {
+      if (readyCalled) return;
       readyCalled = true;
+      for (const start of deferred.splice(0)) start();
       maybeReady();
     },
   };

@@ -1,0 +1,104 @@
+// Listener forms and worker options: unix sockets, IPv6, one port on two addresses,
+// Node flags and app arguments for workers, and explicit readiness with ready().
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Cluster, ROOT, tempDir, useFixture } from '../support/cluster.js';
+import { describeLoad, startLoad } from '../support/load.js';
+
+type Target = { host: string; port: number } | { socketPath: string };
+
+function get(target: Target, path = '/fast'): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ ...target, path, agent: false }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(body) as Record<string, unknown> }));
+      })
+      .on('error', reject);
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('one app server is fed by a unix socket, IPv4 and IPv6 listeners, and they survive reloads', { timeout: 60_000 }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  const port = await freePort();
+  const socketPath = join(tmp.dir, 'app.sock');
+  const cluster = await Cluster.start({
+    app: useFixture(tmp.dir, 'two-servers.mjs'),
+    dir: tmp.dir,
+    listen: [`127.0.0.1:${port}`, `[::1]:${port}`, socketPath],
+    env: { APP_SOCKET: socketPath },
+  });
+  t.after(() => cluster.destroy());
+  const status = await cluster.status();
+  assert.deepEqual(status.listeners, [`127.0.0.1:${port}`, `[::1]:${port}`, socketPath]);
+
+  const targets: Target[] = [{ host: '127.0.0.1', port }, { host: '::1', port }, { socketPath }];
+  assert.equal((await get(targets[0]!)).body.server, 'tcp');
+  assert.equal((await get(targets[1]!)).body.server, 'tcp');
+  assert.equal((await get(targets[2]!)).body.server, 'unix');
+
+  const loads = targets.map((target) => startLoad({ target, keepAlive: 2, sparse: 2, fresh: 1, slowEvery: 5, maxDurationMs: 30_000 }));
+  for (let i = 0; i < 3; i++) {
+    const reload = await cluster.cli(['reload']);
+    assert.equal(reload.code, 0, reload.stderr);
+  }
+  const reports = await Promise.all(loads.map((l) => l.stop()));
+  reports.forEach((report, i) => {
+    assert.equal(report.failed, 0, `${JSON.stringify(targets[i])}:\n${describeLoad(report)}`);
+    assert.ok(report.ok > 20, describeLoad(report));
+  });
+  for (const target of targets) assert.equal((await get(target)).body.generation, '4');
+});
+
+test('workers get --node-arg flags, app arguments after --, and PORT', { timeout: 30_000 }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  const cluster = await Cluster.start({
+    app: useFixture(tmp.dir, 'app.mjs'),
+    dir: tmp.dir,
+    workers: 1,
+    args: ['--node-arg=--max-http-header-size=32768', '--node-arg=--no-warnings', '--', '--mode', 'blue'],
+  });
+  t.after(() => cluster.destroy());
+  const { body } = await get({ host: '127.0.0.1', port: await cluster.port() }, '/info');
+  assert.ok((body.execArgv as string[]).includes('--max-http-header-size=32768'), JSON.stringify(body));
+  assert.ok((body.execArgv as string[]).includes('--no-warnings'), JSON.stringify(body));
+  assert.deepEqual(body.argv, ['--mode', 'blue']);
+});
+
+test('with --wait-ready a worker serves only after the app calls ready()', { timeout: 30_000 }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  // The app imports baton/worker as an installed package.
+  mkdirSync(join(tmp.dir, 'node_modules'));
+  symlinkSync(ROOT, join(tmp.dir, 'node_modules', 'baton'));
+  const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'wait-ready.mjs'), dir: tmp.dir, workers: 2, args: ['--wait-ready'] });
+  t.after(() => cluster.destroy());
+  const port = await cluster.port();
+  const load = startLoad({ target: { host: '127.0.0.1', port }, keepAlive: 2, fresh: 2, maxDurationMs: 20_000 });
+  const reload = await cluster.cli(['reload']);
+  const report = await load.stop();
+  assert.equal(reload.code, 0, reload.stderr);
+  // The app answers 503 until its warm-up is done: any 503 means it got traffic too early.
+  assert.equal(report.failed, 0, describeLoad(report));
+  const readyLines = cluster.output.split('\n').filter((l) => /warm-up done|listen callback ran/.test(l));
+  // For every worker, the listen callback runs only once ready() has been called.
+  for (const worker of new Set(readyLines.map((l) => /\[worker (\d+)/.exec(l)?.[1]))) {
+    const mine = readyLines.filter((l) => l.includes(`[worker ${worker} `));
+    assert.match(mine[0]!, /warm-up done/, mine.join('\n'));
+  }
+});
