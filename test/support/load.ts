@@ -30,6 +30,7 @@ export interface Sample {
   generation: string | undefined;
   pid: number | undefined;
   client: string;
+  path: string;
 }
 
 export interface LoadReport {
@@ -52,6 +53,8 @@ export interface Load {
   okCount(): number;
   /** Stops every client (each finishes its current request) and returns the report. */
   stop(): Promise<LoadReport>;
+  /** Resolves with the report when the load reaches its bounds by itself. */
+  finished: Promise<LoadReport>;
 }
 
 /** Starts the load; call stop() to end it early, or it ends at its bounds. */
@@ -103,7 +106,7 @@ export function startLoad(options: LoadOptions): Load {
               return;
             }
             report.ok++;
-            report.samples.push({ start, end: now(), status: 200, generation: parsed.generation, pid: parsed.pid, client });
+            report.samples.push({ start, end: now(), status: 200, generation: parsed.generation, pid: parsed.pid, client, path });
           }),
         );
       });
@@ -145,6 +148,7 @@ export function startLoad(options: LoadOptions): Load {
     startedAt,
     now,
     okCount: () => report.ok,
+    finished: all,
     stop() {
       stopped = true;
       return all;
