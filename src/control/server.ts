@@ -5,6 +5,7 @@ import net from 'node:net';
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { errors, isBatonError } from '../errors.js';
+import { answers } from '../probe.js';
 import { CONTROL_PROTOCOL_VERSION, encodeReply, parseRequest, requestIdOf } from './protocol.js';
 import type { Request } from './protocol.js';
 
@@ -82,15 +83,4 @@ function reply(socket: net.Socket, id: number | null, err: unknown): void {
     ? { code: err.code, message: err.message }
     : { code: 'BATON_INTERNAL', message: `internal error: ${(err as Error)?.message ?? String(err)}` };
   socket.write(encodeReply({ v: CONTROL_PROTOCOL_VERSION, id, ok: false, error }));
-}
-
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(path);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

@@ -8,6 +8,7 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { errors } from '../errors.js';
+import { answers } from '../probe.js';
 import { formatListener } from '../config/listen-spec.js';
 import type { ListenSpec } from '../config/listen-spec.js';
 
@@ -80,7 +81,7 @@ async function bindListener(spec: ListenSpec): Promise<Listener> {
 
 async function bindUnix(spec: Extract<ListenSpec, { kind: 'unix' }>): Promise<Listener> {
   let result = createServerHandle(spec.path, -1, -1);
-  if (result === -constants.errno.EADDRINUSE && existsSync(spec.path) && !(await isAlive(spec.path))) {
+  if (result === -constants.errno.EADDRINUSE && existsSync(spec.path) && !(await answers(spec.path))) {
     // A socket file left behind by a process that is gone: nobody answers on it.
     unlinkSync(spec.path);
     result = createServerHandle(spec.path, -1, -1);
@@ -89,28 +90,10 @@ async function bindUnix(spec: Extract<ListenSpec, { kind: 'unix' }>): Promise<Li
   return { key: spec.path, spec, fd: result.fd, handle: result };
 }
 
-/** True if something accepts connections on the path or address (we do not yet). */
-function isAlive(path: string): Promise<boolean>;
-function isAlive(host: string, port: number): Promise<boolean>;
-function isAlive(pathOrHost: string, port?: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = port === undefined ? net.connect(pathOrHost) : net.connect({ host: pathOrHost, port });
-    socket.setTimeout(1000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 async function someoneListens(address: string | null, port: number): Promise<boolean> {
   const hosts = address === null || address === '0.0.0.0' || address === '::' ? ['127.0.0.1', '::1'] : [address];
-  const answers = await Promise.all(hosts.map((host) => isAlive(host, port)));
-  return answers.some(Boolean);
+  const alive = await Promise.all(hosts.map((host) => answers({ host, port })));
+  return alive.some(Boolean);
 }
 
 async function resolveHost(host: string): Promise<string> {

@@ -1,22 +1,14 @@
 // Bad input gets a clear error and a non-zero exit, and never harms a running cluster.
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync } from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Cluster, runCli, tempDir, useFixture, waitFor } from '../support/cluster.js';
+import { get } from '../support/http.js';
 
 const NOBODY = 65534;
 
-function get(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/fast', agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    }).on('error', reject);
-  });
-}
 
 /** A temp dir with an app in it that an unprivileged user can read. */
 function publicDir(t: { after: (fn: () => void) => void }) {
@@ -136,6 +128,6 @@ test('a running cluster survives malformed control requests, a second master and
 
   const status = await cluster.status();
   assert.equal(status.workers.filter((w) => w.state === 'ready').length, 2);
-  assert.equal(await get(port), 200);
+  assert.equal((await get(port)).status, 200);
   await waitFor('the control socket to still answer', async () => (await cluster.cli(['status'])).code === 0);
 });

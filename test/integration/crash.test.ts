@@ -2,22 +2,11 @@
 // off exponentially up to a ceiling, and the crash loop shows in the log and status.
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Cluster, tempDir, useFixture, waitFor } from '../support/cluster.js';
+import { get } from '../support/http.js';
 
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
-}
 
 test('a crashed worker is replaced in its slot', { timeout: 30_000 }, async (t) => {
   const tmp = tempDir();

@@ -1,27 +1,15 @@
 // Listener forms and worker options: unix sockets, IPv6, one port on two addresses,
 // Node flags and app arguments for workers, and explicit readiness with ready().
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import net from 'node:net';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Cluster, ROOT, tempDir, useFixture } from '../support/cluster.js';
+import { getJson } from '../support/http.js';
 import { describeLoad, startLoad } from '../support/load.js';
+import type { Target } from '../support/load.js';
 
-type Target = { host: string; port: number } | { socketPath: string };
-
-function get(target: Target, path = '/fast'): Promise<{ status: number; body: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ ...target, path, agent: false }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(body) as Record<string, unknown> }));
-      })
-      .on('error', reject);
-  });
-}
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -47,9 +35,9 @@ test('one app server is fed by a unix socket, IPv4 and IPv6 listeners, and they 
   assert.deepEqual(status.listeners, [`127.0.0.1:${port}`, `[::1]:${port}`, socketPath]);
 
   const targets: Target[] = [{ host: '127.0.0.1', port }, { host: '::1', port }, { socketPath }];
-  assert.equal((await get(targets[0]!)).body.server, 'tcp');
-  assert.equal((await get(targets[1]!)).body.server, 'tcp');
-  assert.equal((await get(targets[2]!)).body.server, 'unix');
+  assert.equal((await getJson(targets[0]!)).server, 'tcp');
+  assert.equal((await getJson(targets[1]!)).server, 'tcp');
+  assert.equal((await getJson(targets[2]!)).server, 'unix');
 
   const loads = targets.map((target) => startLoad({ target, keepAlive: 2, sparse: 2, fresh: 1, slowEvery: 5, maxDurationMs: 30_000 }));
   for (let i = 0; i < 3; i++) {
@@ -61,7 +49,7 @@ test('one app server is fed by a unix socket, IPv4 and IPv6 listeners, and they 
     assert.equal(report.failed, 0, `${JSON.stringify(targets[i])}:\n${describeLoad(report)}`);
     assert.ok(report.ok > 20, describeLoad(report));
   });
-  for (const target of targets) assert.equal((await get(target)).body.generation, '4');
+  for (const target of targets) assert.equal((await getJson(target)).generation, '4');
 });
 
 test('workers get --node-arg flags, app arguments after --, and PORT', { timeout: 30_000 }, async (t) => {
@@ -74,7 +62,7 @@ test('workers get --node-arg flags, app arguments after --, and PORT', { timeout
     args: ['--node-arg=--max-http-header-size=32768', '--node-arg=--no-warnings', '--', '--mode', 'blue'],
   });
   t.after(() => cluster.destroy());
-  const { body } = await get({ host: '127.0.0.1', port: await cluster.port() }, '/info');
+  const body = await getJson(await cluster.port(), '/info');
   assert.ok((body.execArgv as string[]).includes('--max-http-header-size=32768'), JSON.stringify(body));
   assert.ok((body.execArgv as string[]).includes('--no-warnings'), JSON.stringify(body));
   assert.deepEqual(body.argv, ['--mode', 'blue']);

@@ -1,21 +1,10 @@
 // Graceful stop: in-flight requests finish before the master exits 0; a worker that
 // will not finish is escalated, SIGTERM after the drain-timeout, SIGKILL after that.
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { test } from 'node:test';
 import { Cluster, tempDir, useFixture, waitFor } from '../support/cluster.js';
+import { get } from '../support/http.js';
 
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
-}
 
 for (const how of ['baton stop', 'SIGTERM', 'SIGINT'] as const) {
   test(`${how} lets in-flight requests finish, then the master exits 0`, { timeout: 30_000 }, async (t) => {
