@@ -54,10 +54,11 @@ export const errors = {
   reloadInProgress: () =>
     new BatonError(
       'BATON_BUSY',
-      'a reload or stop is already running; this request was refused. Wait for it to finish (baton status shows it) and try again.',
+      'a reload, upgrade or stop is already running; this request was refused. Wait for it to finish (baton status shows it) and try again.',
     ),
   stopping: () => new BatonError('BATON_STOPPING', 'the cluster is stopping; no new operations are accepted.'),
   reloadFailed: (message: string) => new BatonError('BATON_RELOAD_FAILED', message),
+  upgradeFailed: (message: string) => new BatonError('BATON_UPGRADE_FAILED', message),
   startFailed: (message: string) => new BatonError('BATON_START_FAILED', message),
   badRequest: (message: string) => new BatonError('BATON_BAD_REQUEST', message, EXIT_USAGE),
   protocol: (message: string) => new BatonError('BATON_PROTOCOL', message),

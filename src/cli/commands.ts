@@ -14,7 +14,8 @@ import { errors } from '../errors.js';
 import { parseBatchSpec } from '../master/batch.js';
 import type { ReloadResult, StatusSnapshot } from '../master/supervisor.js';
 import { formatStatus } from './format.js';
-import { MAIN_HELP, RELOAD_HELP, START_HELP, STATUS_HELP, STOP_HELP } from './help.js';
+import { MAIN_HELP, RELOAD_HELP, START_HELP, STATUS_HELP, STOP_HELP, UPGRADE_HELP } from './help.js';
+import type { UpgradeResult } from '../master/main.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -30,6 +31,8 @@ const START_OPTIONS: Options = {
   'kill-timeout': { type: 'string' },
   'wait-ready': { type: 'boolean' },
   'node-arg': { type: 'string', multiple: true },
+  'pid-file': { type: 'string' },
+  'upgrade-timeout': { type: 'string' },
 };
 
 /** Runs a CLI invocation; resolves with the process exit code. */
@@ -48,10 +51,17 @@ export async function runCli(argv: readonly string[], out = (s: string) => proce
       return reload(rest, out);
     case 'status':
       return status(rest, out);
+    case 'upgrade':
+      return upgrade(rest, out);
     case 'stop':
       return stop(rest, out);
+    case '__successor': {
+      // Started by a master during an upgrade, never by hand.
+      const { runSuccessor } = await import('../master/main.js');
+      return runSuccessor();
+    }
     default:
-      throw errors.usage(`unknown command "${command}". Commands: start, reload, status, stop (baton --help).`);
+      throw errors.usage(`unknown command "${command}". Commands: start, reload, upgrade, status, stop (baton --help).`);
   }
 }
 
@@ -105,6 +115,8 @@ export function resolveStartOptions(values: Record<string, unknown>, positionals
     nodeArgs,
     waitReady: values['wait-ready'] === true,
     control: resolve(cwd, controlPath(str('control'))),
+    pidFile: str('pid-file') === undefined ? undefined : resolve(cwd, str('pid-file')!),
+    upgradeTimeoutMs: parseDuration('--upgrade-timeout', str('upgrade-timeout') ?? DEFAULTS.upgradeTimeout),
     cwd,
     env: { ...process.env },
   };
@@ -127,6 +139,18 @@ async function reload(argv: readonly string[], out: (s: string) => void): Promis
   if (batch !== undefined) parseBatchSpec(batch);
   const result = (await request(controlPath(values.control as string | undefined), 'reload', batch === undefined ? {} : { batch })) as ReloadResult;
   out(`reloaded: generation ${result.generation} serving on ${result.workers} workers (${result.durationMs}ms)\n`);
+  return 0;
+}
+
+async function upgrade(argv: readonly string[], out: (s: string) => void): Promise<number> {
+  const { values } = parse('upgrade', argv, { ...CONTROL, node: { type: 'string' } });
+  if (values.help) {
+    out(UPGRADE_HELP + '\n');
+    return 0;
+  }
+  const node = values.node === undefined ? undefined : resolve(values.node as string);
+  const result = (await request(controlPath(values.control as string | undefined), 'upgrade', node === undefined ? {} : { node })) as UpgradeResult;
+  out(`upgraded: master ${result.previousPid} → ${result.pid} (node ${result.node})\n`);
   return 0;
 }
 

@@ -6,6 +6,7 @@ export const MAIN_HELP = `baton — run a Node.js server as a cluster and replac
 Usage:
   baton start <app.js> [options] [-- app args]   run the master in the foreground
   baton reload [--batch N|N%]                    roll every worker onto the code on disk
+  baton upgrade [--node <path>]                  replace the master itself (and its workers)
   baton status [--json]                          show the master and its workers
   baton stop                                     drain every worker, then stop
 
@@ -28,6 +29,8 @@ Options:
       --wait-ready            a worker is ready only once the app calls ready() from baton/worker
       --node-arg <flag>       a Node.js flag for the workers; repeat for several, and write
                               flags that start with a dash as --node-arg=--import=tsx
+      --pid-file <path>       keep the live master's pid in this file (follows upgrades)
+      --upgrade-timeout <dur> how long a new master may take to be ready (default ${DEFAULTS.upgradeTimeout})
       --control <path>        control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
   -h, --help                  show this help
 
@@ -41,6 +44,19 @@ does the same. A reload requested while another runs is refused.
 
 Options:
       --batch <n|n%>     workers replaced at a time (default: the master's --batch)
+      --control <path>   control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
+  -h, --help             show this help`;
+
+export const UPGRADE_HELP = `Usage: baton upgrade [--node <path>] [--control <path>]
+
+Replaces the master process itself with a new one running the baton code and app on
+disk, optionally on another Node.js binary; its workers are replaced too. The listening
+sockets never close. Returns when the new master serves and the old one is gone (exit
+0, new pid printed) or when the upgrade failed (exit 1; the old master keeps serving).
+SIGUSR2 to the master does the same with the same Node.js.
+
+Options:
+      --node <path>      the node binary for the new master and its workers
       --control <path>   control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
   -h, --help             show this help`;
 

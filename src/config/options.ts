@@ -17,6 +17,10 @@ export interface MasterOptions {
   waitReady: boolean;
   /** Absolute path of the control socket. */
   control: string;
+  /** Absolute path of the pid file, which always names the live master. */
+  pidFile: string | undefined;
+  /** How long a successor master may take to be ready during an upgrade. */
+  upgradeTimeoutMs: number;
   cwd: string;
   env: NodeJS.ProcessEnv;
 }
@@ -28,6 +32,7 @@ export const DEFAULTS = {
   readyTimeout: '30s',
   drainTimeout: '30s',
   killTimeout: '5s',
+  upgradeTimeout: '60s',
   control: '.baton.sock',
 } as const;
 

@@ -11,6 +11,8 @@ import { errors } from '../errors.js';
 import { answers } from '../probe.js';
 import { formatListener } from '../config/listen-spec.js';
 import type { ListenSpec } from '../config/listen-spec.js';
+import { FIRST_HANDOVER_FD } from './handover.js';
+import type { HandedListener } from './handover.js';
 
 interface ServerHandle {
   fd: number;
@@ -43,6 +45,18 @@ export async function bindListeners(specs: readonly ListenSpec[]): Promise<Liste
     closeListeners(bound);
     throw err;
   }
+}
+
+/**
+ * Wraps listening fds inherited from the previous master (fd i of the list at stdio
+ * index firstFd + i). Nothing is bound: the sockets are the very same ones.
+ */
+export function adoptListeners(handed: readonly HandedListener[], firstFd = FIRST_HANDOVER_FD): Listener[] {
+  return handed.map((l, i) => {
+    const result = createServerHandle(null, 0, 0, firstFd + i);
+    if (typeof result === 'number') throw listenError(`inherited ${l.key} (fd ${firstFd + i})`, result);
+    return { key: l.key, spec: l.spec, host: l.host, port: l.port, fd: result.fd, handle: result };
+  });
 }
 
 /** Closes the master's copies (the kernel socket closes with the last copy). */

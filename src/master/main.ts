@@ -1,86 +1,256 @@
-// The master process: binds the listeners, starts the supervisor, serves the control
-// socket and turns signals into supervisor calls (HUP reload, TERM/INT stop).
+// The master process: owns the listeners, runs the supervisor, serves the control
+// socket, turns signals into calls (HUP reload, USR2 upgrade, TERM/INT stop), and
+// hands everything to a successor master on upgrade. A master starts either fresh
+// (binding its listeners) or as a successor (wrapping the fds the old master passed).
+import { accessSync, constants as fsConstants } from 'node:fs';
+import type net from 'node:net';
 import { closeControl, listenControl } from '../control/server.js';
 import type { Request } from '../control/protocol.js';
 import type { MasterOptions } from '../config/options.js';
 import { errors, isBatonError } from '../errors.js';
 import { parseBatchSpec } from './batch.js';
-import { bindListeners, closeListeners } from './listeners.js';
+import { HANDOVER_VERSION, readHandover } from './handover.js';
+import type { HandoverState, PredecessorMessage, SuccessorMessage } from './handover.js';
+import { adoptListeners, bindListeners, closeListeners } from './listeners.js';
+import type { Listener } from './listeners.js';
 import { Logger } from './log.js';
+import { removePidFile, writePidFile } from './pidfile.js';
+import { SuccessorProcess } from './successor-process.js';
 import { Supervisor } from './supervisor.js';
+import type { NativeHandle } from './supervisor.js';
+import { notifySystemd } from './systemd.js';
 
-/** Runs a master in this process until it is stopped; resolves with the exit code. */
-export async function runMaster(options: MasterOptions, log = new Logger()): Promise<number> {
-  const listeners = await bindListeners(options.listen);
-  const supervisor = new Supervisor(options, listeners, log);
+export interface UpgradeResult {
+  pid: number;
+  previousPid: number;
+  node: string;
+}
 
-  const handle = async (request: Request): Promise<unknown> => {
+/** One master process: the owner of the listeners and the control socket. */
+class Master {
+  private control: net.Server | undefined;
+  private stopping: Promise<void> | undefined;
+  private upgrading = false;
+  /** Set once a successor owns everything: this process must not close or unlink it. */
+  private handedOver = false;
+  private readonly done: Promise<void>;
+  private markDone!: () => void;
+
+  constructor(
+    private readonly options: MasterOptions,
+    private readonly listeners: Listener[],
+    private readonly supervisor: Supervisor,
+    private readonly log: Logger,
+  ) {
+    this.done = new Promise((resolve) => (this.markDone = resolve));
+  }
+
+  /** Starts the control socket and the signal handlers. */
+  async listen(): Promise<void> {
+    this.control = await listenControl(this.options.control, (request) => this.handle(request));
+    if (this.options.pidFile) writePidFile(this.options.pidFile);
+  }
+
+  installSignals(): void {
+    process.on('SIGHUP', () => {
+      this.supervisor.reload().catch((err) => this.logSignalError('SIGHUP', err));
+    });
+    process.on('SIGUSR2', () => {
+      this.upgrade(undefined).catch((err) => this.logSignalError('SIGUSR2', err));
+    });
+    process.on('SIGTERM', () => void this.stop('SIGTERM'));
+    process.on('SIGINT', () => void this.stop('SIGINT'));
+  }
+
+  /** Resolves when this master is done: stopped, or handed over to a successor. */
+  finished(): Promise<void> {
+    return this.done;
+  }
+
+  stop(why: string): Promise<void> {
+    if (!this.stopping) {
+      this.log.info(`${why}: stopping gracefully`);
+      this.stopping = this.supervisor.stop().then(() => this.markDone());
+    }
+    return this.stopping;
+  }
+
+  /**
+   * Replaces this master with a new process (on `nodePath`, or the same Node) running
+   * the code on disk. Until the successor is ready nothing changes here; after that,
+   * this master drains its workers (idle connections go to the successor's), lets go
+   * of the control socket and pid file, and exits.
+   */
+  async upgrade(nodePath: string | undefined): Promise<UpgradeResult> {
+    if (this.stopping) throw errors.stopping();
+    if (this.upgrading || this.supervisor.busy) throw errors.reloadInProgress();
+    this.upgrading = true;
+    const node = nodePath ?? this.options.nodePath;
+    let successor: SuccessorProcess | undefined;
+    try {
+      try {
+        accessSync(node, fsConstants.X_OK);
+      } catch {
+        throw errors.upgradeFailed(`the Node.js binary ${node} does not exist or is not executable; give the path of a node binary with --node`);
+      }
+      const state: HandoverState = {
+        v: HANDOVER_VERSION,
+        fromPid: process.pid,
+        options: { ...this.options, nodePath: node },
+        listeners: this.listeners.map((l) => ({ key: l.key, spec: l.spec, host: l.host, port: l.port })),
+        counters: this.supervisor.counters(),
+      };
+      successor = new SuccessorProcess(node, state, this.listeners);
+      this.log.info(`upgrade: started new master ${successor.pid} on ${node}; waiting for its workers`);
+      const ready = await successor.ready(this.options.upgradeTimeoutMs);
+      // From here on the successor serves; this master only winds down.
+      this.log.info(`upgrade: new master ${ready.pid} (node ${ready.node}) is ready; draining this master's workers`);
+      const target = successor;
+      this.stopping = this.supervisor.stop((key: string, hops: number, handle: NativeHandle) => target.adopt(key, hops, handle));
+      await this.stopping;
+      if (this.control) closeControl(this.control, this.options.control);
+      await successor.takeover(this.options.upgradeTimeoutMs);
+      this.handedOver = true;
+      const notified = await notifySystemd(`MAINPID=${ready.pid}`);
+      if (notified) this.log.warn(notified);
+      this.log.info(`upgrade: master ${ready.pid} has taken over; master ${process.pid} exits`);
+      // Exit once the caller has its answer.
+      setImmediate(() => this.markDone());
+      return { pid: ready.pid, previousPid: process.pid, node: ready.node };
+    } catch (err) {
+      if (!this.handedOver) await successor?.kill(this.options.killTimeoutMs);
+      const message = (err as Error).message;
+      this.log.error(`upgrade failed, this master (${process.pid}) keeps serving: ${message}`);
+      throw isBatonError(err) ? err : errors.upgradeFailed(message);
+    } finally {
+      this.upgrading = false;
+    }
+  }
+
+  /** Releases what this master owns, unless a successor owns it now. */
+  async close(): Promise<void> {
+    if (this.control) {
+      // Let the reply to "baton stop" or "baton upgrade" reach its caller first.
+      const control = this.control;
+      await new Promise<void>((resolve) => {
+        const timeout = setTimeout(resolve, 1000);
+        control.close(() => {
+          clearTimeout(timeout);
+          resolve();
+        });
+      });
+    }
+    if (this.handedOver) return;
+    if (this.control) closeControl(this.control, this.options.control);
+    closeListeners(this.listeners);
+    if (this.options.pidFile) removePidFile(this.options.pidFile);
+  }
+
+  private async handle(request: Request): Promise<unknown> {
     switch (request.cmd) {
       case 'status':
-        return supervisor.status();
+        return this.supervisor.status();
       case 'reload': {
         const batch = request.args?.batch;
         if (batch !== undefined && typeof batch !== 'string') throw errors.badRequest('"batch" must be a string such as "1" or "25%"');
-        return supervisor.reload(batch === undefined ? undefined : parseBatchSpec(batch));
+        if (this.upgrading) throw errors.reloadInProgress();
+        return this.supervisor.reload(batch === undefined ? undefined : parseBatchSpec(batch));
+      }
+      case 'upgrade': {
+        const node = request.args?.node;
+        if (node !== undefined && typeof node !== 'string') throw errors.badRequest('"node" must be the path of a node binary');
+        return this.upgrade(node);
       }
       case 'stop':
-        await stop('baton stop');
+        await this.stop('baton stop');
         return { stopped: true, pid: process.pid };
     }
-  };
+  }
 
-  let control;
+  private logSignalError(signal: string, err: unknown): void {
+    // Reload and upgrade failures are logged where they happen; only refusals are new here.
+    if (!isBatonError(err) || err.code === 'BATON_BUSY' || err.code === 'BATON_STOPPING') this.log.warn(`${signal}: ${(err as Error).message}`);
+  }
+}
+
+/** Runs a fresh master in this process until it stops or hands over; resolves with the exit code. */
+export async function runMaster(options: MasterOptions, log = new Logger()): Promise<number> {
+  const listeners = await bindListeners(options.listen);
+  const supervisor = new Supervisor(options, listeners, log);
+  const master = new Master(options, listeners, supervisor, log);
   try {
-    control = await listenControl(options.control, handle);
+    await master.listen();
   } catch (err) {
     closeListeners(listeners);
     throw err;
   }
-
-  let stopping: Promise<void> | undefined;
-  let markStopped!: () => void;
-  const stopped = new Promise<void>((resolve) => (markStopped = resolve));
-  const stop = (why: string): Promise<void> => {
-    if (!stopping) {
-      log.info(`${why}: stopping gracefully`);
-      stopping = supervisor.stop().then(markStopped);
-    }
-    return stopping;
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (signal === 'SIGHUP') {
-      supervisor.reload().catch((err) => {
-        if (!isBatonError(err) || err.code === 'BATON_BUSY' || err.code === 'BATON_STOPPING') log.warn(`SIGHUP: ${(err as Error).message}`);
-      });
-    } else {
-      void stop(signal);
-    }
-  };
-  process.on('SIGHUP', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-
+  master.installSignals();
   log.info(`master ${process.pid} on node ${process.version}; listening on ${listeners.map((l) => l.key).join(', ')}; control socket ${options.control}`);
   try {
     await supervisor.start();
   } catch (err) {
-    closeControl(control, options.control);
-    closeListeners(listeners);
+    await master.close();
     throw err;
   }
+  const notified = await notifySystemd('READY=1');
+  if (notified) log.warn(notified);
+  await master.finished();
+  await master.close();
+  log.info('master exiting');
+  return 0;
+}
 
-  // The control server keeps the event loop alive until then.
-  await stopped;
-  // Let the reply to "baton stop" reach its caller before the socket goes away.
-  await new Promise<void>((resolve) => {
-    const timeout = setTimeout(resolve, 1000);
-    control.close(() => {
-      clearTimeout(timeout);
-      resolve();
-    });
+/**
+ * Runs a successor master: wraps the inherited listeners, starts its own workers,
+ * reports ready to the old master, then takes over the control socket when told (or
+ * when the old master is gone).
+ */
+export async function runSuccessor(log = new Logger()): Promise<number> {
+  const tell = (message: SuccessorMessage) => {
+    if (process.connected) process.send?.(message);
+  };
+  let state: HandoverState;
+  try {
+    state = readHandover(process.env);
+  } catch (err) {
+    tell({ v: HANDOVER_VERSION, type: 'failed', reason: (err as Error).message });
+    throw err;
+  }
+  delete process.env.BATON_HANDOVER;
+  const options: MasterOptions = { ...state.options, nodePath: state.options.nodePath };
+  const listeners = adoptListeners(state.listeners);
+  const supervisor = new Supervisor(options, listeners, log, state.counters);
+  const master = new Master(options, listeners, supervisor, log);
+
+  let tookOver: Promise<void> | undefined;
+  const takeover = (why: string) => {
+    tookOver ??= (async () => {
+      log.info(`taking over the control socket (${why})`);
+      await master.listen();
+      tell({ v: HANDOVER_VERSION, type: 'took-over', pid: process.pid });
+      process.disconnect?.();
+    })();
+    return tookOver;
+  };
+  process.on('message', (raw: unknown, handle?: NativeHandle) => {
+    const message = raw as PredecessorMessage;
+    if (message?.v !== HANDOVER_VERSION) return;
+    if (message.type === 'adopt' && handle) supervisor.adopt(message.key, message.hops, handle);
+    else if (message.type === 'takeover') void takeover('the old master has drained');
   });
-  closeControl(control, options.control);
-  closeListeners(listeners);
+  master.installSignals();
+  log.info(`master ${process.pid} on node ${process.version} taking over from ${state.fromPid}; listeners ${listeners.map((l) => l.key).join(', ')}`);
+  try {
+    await supervisor.start();
+  } catch (err) {
+    tell({ v: HANDOVER_VERSION, type: 'failed', reason: (err as Error).message });
+    throw err;
+  }
+  // If the old master dies before it hands over, this one carries on alone.
+  process.once('disconnect', () => void takeover('the old master is gone'));
+  tell({ v: HANDOVER_VERSION, type: 'ready', pid: process.pid, node: process.version });
+  await master.finished();
+  await master.close();
   log.info('master exiting');
   return 0;
 }

@@ -73,6 +73,17 @@ export interface StatusSnapshot {
   lastReload: OperationRecord | null;
 }
 
+/** Counters a successor master carries on from, so ids and generations never repeat. */
+export interface SupervisorCounters {
+  nextId: number;
+  nextGeneration: number;
+  generation: number;
+  restarts: number[];
+}
+
+/** Where idle connections go when no local worker can take them (the successor master). */
+export type HandoffRoute = (key: string, hops: number, handle: NativeHandle) => void;
+
 export interface ReloadResult {
   generation: number;
   durationMs: number;
@@ -91,17 +102,24 @@ export class Supervisor {
   private stopping: Promise<void> | undefined;
   private handoffCursor = 0;
   private lastReload: OperationRecord | null = null;
+  private externalRoute: HandoffRoute | undefined;
 
   constructor(
     private readonly options: MasterOptions,
     private readonly listeners: readonly Listener[],
     private readonly log: Logger,
+    resume?: SupervisorCounters,
     private readonly backoff: BackoffPolicy = DEFAULT_BACKOFF,
   ) {
+    if (resume) {
+      this.nextId = resume.nextId;
+      this.nextGeneration = resume.nextGeneration;
+      this.generation = resume.generation;
+    }
     this.slots = Array.from({ length: options.workers }, (_, i) => ({
       index: i + 1,
       worker: undefined,
-      restarts: 0,
+      restarts: resume?.restarts[i] ?? 0,
       streak: 0,
       backoff: undefined,
       nextRestartAt: undefined,
@@ -184,12 +202,32 @@ export class Supervisor {
     }
   }
 
-  /** Drains every worker (in-flight requests finish), then resolves. Idempotent. */
-  stop(): Promise<void> {
+  /** True while a reload runs: a master upgrade must wait for it. */
+  get busy(): boolean {
+    return this.operation !== undefined;
+  }
+
+  /** What a successor master needs to carry on counting. */
+  counters(): SupervisorCounters {
+    return { nextId: this.nextId, nextGeneration: this.nextGeneration, generation: this.generation, restarts: this.slots.map((s) => s.restarts) };
+  }
+
+  /** A connection handed over from elsewhere (the previous master): give it to a ready worker. */
+  adopt(key: string, hops: number, handle: NativeHandle): void {
+    this.routeHandoff(undefined, key, hops, handle);
+  }
+
+  /**
+   * Drains every worker (in-flight requests finish), then resolves. Idempotent. With
+   * `handoff`, idle keep-alive connections go there (to the successor master) instead
+   * of being closed.
+   */
+  stop(handoff?: HandoffRoute): Promise<void> {
     this.stopping ??= (async () => {
+      this.externalRoute = handoff;
       for (const slot of this.slots) this.cancelBackoff(slot);
       this.log.info(`stopping: draining ${this.workers.size} workers`);
-      await Promise.all([...this.workers].map((w) => this.drainWorker(w, false)));
+      await Promise.all([...this.workers].map((w) => this.drainWorker(w, handoff !== undefined)));
       this.log.info('stopped: every worker has exited');
     })();
     return this.stopping;
@@ -361,7 +399,7 @@ export class Supervisor {
     if (worker.state === 'starting' || worker.state === 'ready') {
       this.move(worker, 'draining');
       for (const waiter of worker.waiters.splice(0)) waiter.reject(new Error(`worker ${worker.proc.id} was stopped before it was ready`));
-      worker.proc.drain(handoff && this.hasLiveWorker(worker), this.options.drainTimeoutMs, this.options.killTimeoutMs);
+      worker.proc.drain(handoff && (this.hasLiveWorker(worker) || this.externalRoute !== undefined), this.options.drainTimeoutMs, this.options.killTimeoutMs);
     }
     await worker.proc.exited;
   }
@@ -376,13 +414,14 @@ export class Supervisor {
    * newest generation first, round robin. The master only forwards the handle; it
    * never reads from it.
    */
-  private routeHandoff(from: Worker, key: string, hops: number, handle: NativeHandle): void {
+  private routeHandoff(from: Worker | undefined, key: string, hops: number, handle: NativeHandle): void {
     const ready = [...this.workers].filter((w) => w !== from && w.state === 'ready');
     const newest = Math.max(...ready.map((w) => w.proc.generation));
     const pool = ready.filter((w) => w.proc.generation === newest);
     const target = pool[this.handoffCursor++ % Math.max(1, pool.length)];
     if (!target) {
-      handle.close();
+      if (this.externalRoute) this.externalRoute(key, hops, handle);
+      else handle.close();
       return;
     }
     target.proc.send({ v: WORKER_PROTOCOL_VERSION, type: 'adopt', key, hops }, handle, () => handle.close());
@@ -399,7 +438,7 @@ export class Supervisor {
   }
 }
 
-type NativeHandle = { close(): void };
+export type NativeHandle = { close(): void };
 
 function withStderr(message: string, lines: string[]): string {
   if (lines.length === 0) return `${message} (it wrote nothing to stderr)`;

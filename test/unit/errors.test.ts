@@ -16,6 +16,7 @@ const CATALOG: Record<keyof typeof errors, { error: BatonError; code: string; ex
   reloadInProgress: { error: errors.reloadInProgress(), code: 'BATON_BUSY', exitCode: 1 },
   stopping: { error: errors.stopping(), code: 'BATON_STOPPING', exitCode: 1 },
   reloadFailed: { error: errors.reloadFailed('boom'), code: 'BATON_RELOAD_FAILED', exitCode: 1 },
+  upgradeFailed: { error: errors.upgradeFailed('boom'), code: 'BATON_UPGRADE_FAILED', exitCode: 1 },
   startFailed: { error: errors.startFailed('boom'), code: 'BATON_START_FAILED', exitCode: 1 },
   protocol: { error: errors.protocol('garbled'), code: 'BATON_PROTOCOL', exitCode: 1 },
 };
