@@ -63,7 +63,7 @@ describe('parseRequest', () => {
   });
 
   test('rejects an unknown command, listing the known ones', () => {
-    assertBadRequest('{"v":1,"id":1,"cmd":"restart"}', /^unknown command "restart"; expected one of status, reload, stop$/);
+    assertBadRequest('{"v":1,"id":1,"cmd":"restart"}', /^unknown command "restart"; expected one of status, reload, upgrade, stop$/);
     assertBadRequest('{"v":1,"id":1,"cmd":7}', /^unknown command 7;/);
   });
 
