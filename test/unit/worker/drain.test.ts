@@ -93,6 +93,37 @@ async function holdsFor(what: string, check: () => boolean, windowMs = 100): Pro
   assert.ok(check(), `no longer true: ${what}`);
 }
 
+/**
+ * Runs `action` inside the drainer's `count`th sweep from now (its timer callback), asserting
+ * `check` after every sweep until then. A response that ends in that callback has its socket
+ * closed by node one poll phase later, before any further sweep: a sweep in between would hand
+ * the closing connection off (a bug; the todo test at the end pins it down). Spies on the
+ * private sweep() because the drainer has no clock to inject.
+ */
+function afterSweeps(t: TestContext, drainer: Drainer, count: number, what: string, check: () => boolean, action: () => void): Promise<void> {
+  const spied = drainer as unknown as { sweep(): void };
+  const sweep = spied.sweep;
+  assert.equal(typeof sweep, 'function', 'Drainer#sweep is gone: update this spy');
+  const restore = () => delete (spied as unknown as Record<string, unknown>)['sweep'];
+  t.after(restore);
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    spied.sweep = () => {
+      sweep.call(drainer);
+      try {
+        assert.ok(check(), `no longer true after ${seen + 1} sweeps: ${what}`);
+        if (++seen < count) return;
+        restore();
+        action();
+        resolve();
+      } catch (err) {
+        restore();
+        reject(err);
+      }
+    };
+  });
+}
+
 interface Setup {
   host: FakeHost;
   drainer: Drainer;
@@ -137,9 +168,9 @@ interface KeepAlive {
 }
 
 /** One complete request on a keep-alive agent; the connection stays open afterwards. */
-function keepAliveGet(t: TestContext, port: number, agent?: http.Agent): Promise<KeepAlive> {
-  const ka = agent ?? new http.Agent({ keepAlive: true, maxSockets: 1 });
-  if (!agent) t.after(() => ka.destroy());
+function keepAliveGet(t: TestContext, port: number): Promise<KeepAlive> {
+  const ka = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(() => ka.destroy());
   return new Promise((resolve, reject) => {
     let socket: net.Socket | undefined;
     let seen: Seen | undefined;
@@ -230,18 +261,23 @@ test('drain(true) lets an in-flight request finish with Connection: close and do
   const response = keepAliveGet(t, port);
   await waitFor('the request to reach the handler', () => release !== undefined);
   drainer.drain(true);
-
-  await holdsFor('no hand-off and no drained() while the request is in flight', () => host.handOffs.length === 0 && host.drainedCalls === 0);
-  release!();
+  await afterSweeps(
+    t,
+    drainer,
+    10,
+    'no hand-off and no drained() while the request is in flight',
+    () => host.handOffs.length === 0 && host.drainedCalls === 0,
+    () => release!(),
+  );
 
   const client = await response;
   assert.equal(client.status, 200);
   assert.equal(client.body, 'late');
   assert.equal(client.headers.connection, 'close');
   await waitFor('the client to see the close', () => client.seen.closed);
-  await waitFor('drained()', () => host.drainedCalls > 0);
-  assert.equal(allClosedAtDrained, true, 'drained() ran before the connection was closed');
+  await waitFor('drained() or a hand-off', () => host.drainedCalls > 0 || host.handOffs.length > 0);
   assert.equal(host.handOffs.length, 0, 'a connection that ends with Connection: close was handed off');
+  assert.equal(allClosedAtDrained, true, 'drained() ran before the connection was closed');
   assert.equal(host.drainedCalls, 1);
 });
 
@@ -273,7 +309,10 @@ test('a connection that has sent nothing yet is idle and is handed off unread', 
 });
 
 test('a connection with a partial request is not idle: it finishes with Connection: close', DEADLINE, async (t) => {
-  const { host, drainer, port, serverSockets } = await setup(t);
+  let release: (() => void) | undefined;
+  const { host, drainer, port, serverSockets } = await setup(t, (_req, res) => {
+    release = () => res.end('ok');
+  });
   const client = await rawConnect(t, port);
   client.socket.write('GET / HTTP/1.1\r\nHost: x\r\n');
   await waitFor('the server to read the partial request', () => serverSockets[0] !== undefined && serverSockets[0].bytesRead > 0);
@@ -286,12 +325,15 @@ test('a connection with a partial request is not idle: it finishes with Connecti
   );
 
   client.socket.write('\r\n');
+  await waitFor('the completed request to reach the handler', () => release !== undefined);
+  await afterSweeps(t, drainer, 1, 'no hand-off of a connection with a request in flight', () => host.handOffs.length === 0, () => release!());
   await waitFor('the server to close the connection', () => client.seen.ended);
   assert.match(client.seen.data, /^HTTP\/1\.1 200 /);
   assert.match(client.seen.data, /\r\nConnection: close\r\n/i);
   assert.match(client.seen.data, /\r\n\r\nok$/);
-  await waitFor('drained()', () => host.drainedCalls === 1);
-  assert.equal(host.handOffs.length, 0);
+  await waitFor('drained() or a hand-off', () => host.drainedCalls > 0 || host.handOffs.length > 0);
+  assert.equal(host.handOffs.length, 0, 'a connection that ends with Connection: close was handed off');
+  assert.equal(host.drainedCalls, 1);
 });
 
 test('drain(false) destroys an idle keep-alive connection and never hands off', DEADLINE, async (t) => {
@@ -374,3 +416,30 @@ test('drain(true) with no connections calls drained() promptly', DEADLINE, async
   await holdsFor('drained() is called once', () => host.drainedCalls === 1, 50);
   assert.equal(host.handOffs.length, 0);
 });
+
+// Known bug (src/worker/drain.ts, isIdle): after a "Connection: close" response node has
+// called socket.end() but the socket is not destroyed until the shutdown completes, a loop
+// iteration later. A sweep in that window finds no response, nothing buffered and an idle
+// parser, and hands the closing connection off. Draining from the response's 'finish'
+// (which runs after node's own end()) makes the window deterministic. Fix: treat a socket
+// that has ended its writable side (socket.writableEnded / !socket.writable) as not idle.
+test(
+  'a connection closing after its Connection: close response is not handed off',
+  { ...DEADLINE, todo: 'drain.ts isIdle() does not exclude ended sockets' },
+  async (t) => {
+    const { host, drainer, port, serverSockets } = await setup(t, (_req, res) => {
+      res.on('finish', () => drainer.drain(true));
+      res.end('bye');
+    });
+    host.onHandOff = (call) => setImmediate(() => call.done(true));
+    const client = await rawConnect(t, port);
+    client.socket.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+
+    await waitFor('the client to see the end', () => client.seen.ended);
+    assert.match(client.seen.data, /\r\nConnection: close\r\n.*\r\n\r\nbye$/s);
+    await waitFor('drained()', () => host.drainedCalls > 0);
+    assert.equal(drainer.isDraining, true);
+    assert.equal(host.handOffs.length, 0, 'a connection that had already ended was handed off');
+    assert.equal(serverSockets[0]!.destroyed, true);
+  },
+);
