@@ -20,7 +20,7 @@ export interface DrainHost {
 }
 
 type SocketInternals = net.Socket & {
-  _handle?: { readStop?: () => number; writeQueueSize?: number; fd?: number } | null;
+  _handle?: { readStop?: () => number; readStart?: () => number; writeQueueSize?: number; fd?: number } | null;
   _httpMessage?: http.ServerResponse | null;
 };
 
@@ -31,6 +31,8 @@ export class Drainer {
   private readonly sockets = new Map<net.Socket, Tracked>();
   private readonly servers = new Map<net.Server, string>();
   private readonly helpers = new Set<net.Server>();
+  /** Connections a hand-off could not move: they end at their next response instead. */
+  private readonly kept = new WeakSet<net.Socket>();
   private draining = false;
   private handoff = false;
   private pendingHandOffs = 0;
@@ -101,15 +103,15 @@ export class Drainer {
       if (!(server instanceof http.Server) && !(server instanceof tls.Server)) continue;
       let idle = idleByServer.get(server);
       if (!idle) idleByServer.set(server, (idle = idleSockets(server)));
-      if (!isIdle(socket as SocketInternals, idle)) continue;
+      if (this.kept.has(socket) || !isIdle(socket as SocketInternals, idle)) continue;
       if (!this.handoff) socket.destroy();
-      else if (canHandOff(socket)) this.handOff(socket as SocketInternals, key);
+      else if (canHandOff(socket)) this.handOff(socket as SocketInternals, server, key);
       // else (TLS): it ends at its next response, which says Connection: close.
     }
     this.checkDone();
   }
 
-  private handOff(socket: SocketInternals, key: string): void {
+  private handOff(socket: SocketInternals, server: net.Server, key: string): void {
     const handle = socket._handle!;
     // Stop reading first: from here on, any bytes the client sends stay in the kernel
     // and travel with the socket to the worker that adopts it.
@@ -117,11 +119,18 @@ export class Drainer {
     socket.setTimeout(0);
     this.sockets.delete(socket);
     this.pendingHandOffs++;
-    this.host.handOff(key, handle, () => {
-      // Our copy of the fd is closed only after the message carrying it is written.
-      // Closing one copy of a socket sends nothing to the client.
-      socket.destroy();
+    this.host.handOff(key, handle, (sent) => {
       this.pendingHandOffs--;
+      if (sent) {
+        // Our copy of the fd is closed only after the message carrying it is written.
+        // Closing one copy of a socket sends nothing to the client.
+        socket.destroy();
+      } else if (!socket.destroyed) {
+        // Nobody took it: serve it here after all; it ends at its next response.
+        this.kept.add(socket);
+        this.addSocket(socket, server, key);
+        handle.readStart?.();
+      }
       this.checkDone();
     });
   }
@@ -151,7 +160,8 @@ function idleSockets(server: net.Server): Set<unknown> {
  * parser holds no partial request or nothing at all has been read from the socket.
  */
 function isIdle(socket: SocketInternals, parserIdle: Set<unknown>): boolean {
-  if (socket.destroyed || !socket._handle) return false;
+  // A connection already closing (its last response said Connection: close) is not idle.
+  if (socket.destroyed || !socket._handle || socket.writableEnded || !socket.writable) return false;
   if (socket._httpMessage) return false;
   if (socket.writableLength > 0 || (socket._handle.writeQueueSize ?? 0) > 0) return false;
   return socket.bytesRead === 0 || parserIdle.has(socket);

@@ -113,7 +113,9 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
   };
 
   // The master is gone (killed, or crashed): finish what is in flight, then leave.
+  // It may have gone before this code ran, and then no event will come.
   process.on('disconnect', () => drainer.drain(false));
+  if (!process.connected) process.nextTick(() => drainer.drain(false));
 
   return {
     ready() {

@@ -2,7 +2,7 @@
 // down afterwards: SIGTERM, then SIGKILL by pid for the master and every worker it had.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,7 +69,10 @@ export class Cluster {
   readonly control: string;
   readonly child: ChildProcess;
   output = '';
+  /** Every worker pid ever seen, killed in teardown if still there. */
   private readonly knownPids = new Set<number>();
+  /** Every master pid ever seen: the first, and each successor after an upgrade. */
+  private readonly masterPids = new Set<number>();
   private readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   private constructor(readonly options: ClusterOptions) {
@@ -83,6 +86,7 @@ export class Cluster {
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d));
     this.exit = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+    if (this.child.pid !== undefined) this.masterPids.add(this.child.pid);
   }
 
   /** Starts a master and waits until its cluster is ready (throws with its output if not). */
@@ -122,6 +126,7 @@ export class Cluster {
     const result = await this.cli(['status', '--json'], 10_000);
     if (result.code !== 0) throw new Error(`baton status failed (${result.code}): ${result.stderr}`);
     const status = JSON.parse(result.stdout) as StatusSnapshot;
+    this.masterPids.add(status.pid);
     for (const w of status.workers) if (w.pid !== null) this.knownPids.add(w.pid);
     return status;
   }
@@ -134,20 +139,21 @@ export class Cluster {
     return Number(tcp.slice(tcp.lastIndexOf(':') + 1));
   }
 
-  /** Stops the master and its workers whatever state they are in: TERM, then KILL by pid. */
+  /** Remembers pids started outside status (a successor master, its workers) for teardown. */
+  track(pids: Iterable<number>, master = false): void {
+    for (const pid of pids) (master ? this.masterPids : this.knownPids).add(pid);
+  }
+
+  /** Stops every master and worker whatever state they are in: TERM, then KILL by pid. */
   async destroy(): Promise<void> {
+    const masters = [...this.masterPids].filter(isAlive);
+    for (const pid of masters) signal(pid, 'SIGTERM');
+    const deadline = Date.now() + 10_000;
+    while (masters.some(isAlive) && Date.now() < deadline) await delay(50);
+    for (const pid of masters) if (isAlive(pid)) signal(pid, 'SIGKILL');
     if (this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      const gone = await Promise.race([
-        this.exit.then(() => true),
-        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 10_000))),
-      ]);
-      clearTimeout(timer);
-      if (!gone) {
-        this.child.kill('SIGKILL');
-        await this.exit;
-      }
+      this.child.kill('SIGKILL');
+      await this.exit;
     }
     for (const pid of this.knownPids) {
       try {
@@ -156,6 +162,29 @@ export class Cluster {
         // Already gone, as it should be.
       }
     }
+  }
+}
+
+/** True while the process exists and is not a zombie waiting to be reaped. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Gone already.
   }
 }
 

@@ -29,6 +29,8 @@ export interface Sample {
   status: number;
   generation: string | undefined;
   pid: number | undefined;
+  /** process.version of the worker that answered, when the app reports it. */
+  node: string | undefined;
   client: string;
   path: string;
 }
@@ -98,7 +100,7 @@ export function startLoad(options: LoadOptions): Load {
               fail(`status ${res.statusCode}`, `${client} ${path}: ${body.slice(0, 200)}`);
               return;
             }
-            let parsed: { generation?: string; pid?: number };
+            let parsed: { generation?: string; pid?: number; node?: string };
             try {
               parsed = JSON.parse(body) as typeof parsed;
             } catch {
@@ -106,7 +108,7 @@ export function startLoad(options: LoadOptions): Load {
               return;
             }
             report.ok++;
-            report.samples.push({ start, end: now(), status: 200, generation: parsed.generation, pid: parsed.pid, client, path });
+            report.samples.push({ start, end: now(), status: 200, generation: parsed.generation, pid: parsed.pid, node: parsed.node, client, path });
           }),
         );
       });

@@ -97,7 +97,7 @@ async function holdsFor(what: string, check: () => boolean, windowMs = 100): Pro
  * Runs `action` inside the drainer's `count`th sweep from now (its timer callback), asserting
  * `check` after every sweep until then. A response that ends in that callback has its socket
  * closed by node one poll phase later, before any further sweep: a sweep in between would hand
- * the closing connection off (a bug; the todo test at the end pins it down). Spies on the
+ * the closing connection off if isIdle() did not exclude ended sockets. Spies on the
  * private sweep() because the drainer has no clock to inject.
  */
 function afterSweeps(t: TestContext, drainer: Drainer, count: number, what: string, check: () => boolean, action: () => void): Promise<void> {
@@ -417,15 +417,14 @@ test('drain(true) with no connections calls drained() promptly', DEADLINE, async
   assert.equal(host.handOffs.length, 0);
 });
 
-// Known bug (src/worker/drain.ts, isIdle): after a "Connection: close" response node has
-// called socket.end() but the socket is not destroyed until the shutdown completes, a loop
-// iteration later. A sweep in that window finds no response, nothing buffered and an idle
-// parser, and hands the closing connection off. Draining from the response's 'finish'
-// (which runs after node's own end()) makes the window deterministic. Fix: treat a socket
-// that has ended its writable side (socket.writableEnded / !socket.writable) as not idle.
+// After a "Connection: close" response node has called socket.end(), but the socket is not
+// destroyed until the shutdown completes, a loop iteration later. A sweep in that window
+// finds no response, nothing buffered and an idle parser; it must still not hand the
+// closing connection off. Draining from the response's 'finish' (which runs after node's
+// own end()) makes the window deterministic.
 test(
   'a connection closing after its Connection: close response is not handed off',
-  { ...DEADLINE, todo: 'drain.ts isIdle() does not exclude ended sockets' },
+  DEADLINE,
   async (t) => {
     const { host, drainer, port, serverSockets } = await setup(t, (_req, res) => {
       res.on('finish', () => drainer.drain(true));
