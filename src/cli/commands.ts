@@ -97,7 +97,8 @@ export function resolveStartOptions(values: Record<string, unknown>, positionals
   const app = resolve(cwd, positionals[0]!);
   if (!existsSync(app) || !statSync(app).isFile()) throw errors.appNotFound(app);
   const str = (name: string) => values[name] as string | undefined;
-  const listen = ((values.listen as string[] | undefined) ?? [DEFAULTS.listen]).map((spec) => parseListenSpec(spec, cwd));
+  // No --listen: the master uses sockets from systemd if it has any, else DEFAULTS.listen.
+  const listen = ((values.listen as string[] | undefined) ?? []).map((spec) => parseListenSpec(spec, cwd));
   const nodeArgs = (values['node-arg'] as string[] | undefined) ?? [];
   for (const arg of nodeArgs) {
     if (!arg.startsWith('-')) throw errors.invalidOption('--node-arg', arg, 'a Node.js flag starting with "-", e.g. --node-arg=--max-old-space-size=512');

@@ -6,7 +6,9 @@ import { accessSync, constants as fsConstants } from 'node:fs';
 import type net from 'node:net';
 import { closeControl, listenControl } from '../control/server.js';
 import type { Request } from '../control/protocol.js';
+import { DEFAULTS } from '../config/options.js';
 import type { MasterOptions } from '../config/options.js';
+import { parseListenSpec } from '../config/listen-spec.js';
 import { errors, isBatonError } from '../errors.js';
 import { parseBatchSpec } from './batch.js';
 import { HANDOVER_VERSION, readHandover } from './handover.js';
@@ -18,7 +20,7 @@ import { removePidFile, writePidFile } from './pidfile.js';
 import { SuccessorProcess } from './successor-process.js';
 import { Supervisor } from './supervisor.js';
 import type { NativeHandle } from './supervisor.js';
-import { notifySystemd } from './systemd.js';
+import { notifySystemd, systemdListeners } from './systemd.js';
 
 export interface UpgradeResult {
   pid: number;
@@ -175,7 +177,13 @@ class Master {
 
 /** Runs a fresh master in this process until it stops or hands over; resolves with the exit code. */
 export async function runMaster(options: MasterOptions, log = new Logger()): Promise<number> {
-  const listeners = await bindListeners(options.listen);
+  const activated = systemdListeners(process.env);
+  delete options.env.LISTEN_FDS;
+  delete options.env.LISTEN_PID;
+  delete options.env.LISTEN_FDNAMES;
+  const specs = options.listen.length === 0 && activated.length === 0 ? [parseListenSpec(DEFAULTS.listen, options.cwd)] : options.listen;
+  const listeners = [...activated, ...(await bindListeners(specs))];
+  if (activated.length > 0) log.info(`systemd socket activation: ${activated.map((l) => l.key).join(', ')}`);
   const supervisor = new Supervisor(options, listeners, log);
   const master = new Master(options, listeners, supervisor, log);
   try {

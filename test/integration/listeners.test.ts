@@ -19,7 +19,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-test('one app server is fed by a unix socket, IPv4 and IPv6 listeners, and they survive reloads', { timeout: 60_000 }, async (t) => {
+test('one app server is fed by a unix socket, IPv4 and IPv6 listeners, and they survive reloads and upgrades', { timeout: 60_000 }, async (t) => {
   const tmp = tempDir();
   t.after(tmp.remove);
   const port = await freePort();
@@ -40,16 +40,17 @@ test('one app server is fed by a unix socket, IPv4 and IPv6 listeners, and they 
   assert.equal((await getJson(targets[2]!)).server, 'unix');
 
   const loads = targets.map((target) => startLoad({ target, keepAlive: 2, sparse: 2, fresh: 1, slowEvery: 5, maxDurationMs: 30_000 }));
-  for (let i = 0; i < 3; i++) {
-    const reload = await cluster.cli(['reload']);
-    assert.equal(reload.code, 0, reload.stderr);
+  for (const command of ['reload', 'upgrade', 'reload', 'upgrade']) {
+    const result = await cluster.cli([command]);
+    assert.equal(result.code, 0, `${command}: ${result.stderr}`);
+    if (command === 'upgrade') cluster.track([(await cluster.status()).pid], true);
   }
   const reports = await Promise.all(loads.map((l) => l.stop()));
   reports.forEach((report, i) => {
     assert.equal(report.failed, 0, `${JSON.stringify(targets[i])}:\n${describeLoad(report)}`);
     assert.ok(report.ok > 20, describeLoad(report));
   });
-  for (const target of targets) assert.equal((await getJson(target)).generation, '4');
+  for (const target of targets) assert.equal((await getJson(target)).generation, '5');
 });
 
 test('workers get --node-arg flags, app arguments after --, and PORT', { timeout: 30_000 }, async (t) => {

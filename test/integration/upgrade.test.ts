@@ -149,3 +149,19 @@ test('a failing successor leaves the old master serving: bad --node, a broken re
   assert.equal(good.code, 0, good.stderr);
   cluster.track([(await cluster.status()).pid], true);
 });
+
+test('a master killed with SIGKILL leaves no orphans: its workers finish in-flight requests and exit', { timeout: 30_000 }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'app.mjs'), dir: tmp.dir, workers: 2, env: { SLOW_MS: '1500', LOG_SLOW: '1' } });
+  t.after(() => cluster.destroy());
+  const port = await cluster.port();
+  const workers = (await cluster.status()).workers.map((w) => w.pid!);
+
+  const slow = getJson(port, '/slow');
+  await waitFor('the slow request to reach a worker', () => cluster.output.includes('slow request started'));
+  cluster.child.kill('SIGKILL');
+  const response = await slow;
+  assert.equal(response.status, 200, 'the in-flight request finished after its master died');
+  await waitFor('every worker to exit', () => workers.every((pid) => !isAlive(pid)), 5_000);
+});

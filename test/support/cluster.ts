@@ -62,6 +62,8 @@ export interface ClusterOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for "cluster ready". */
   startTimeoutMs?: number;
+  /** Listening fds to hand in as systemd socket activation does (fd 3 on, LISTEN_PID set). */
+  activation?: number[];
 }
 
 /** A running master started through the CLI. */
@@ -78,11 +80,19 @@ export class Cluster {
   private constructor(readonly options: ClusterOptions) {
     this.control = join(options.dir, 'control.sock');
     const listen = (options.listen ?? ['127.0.0.1:0']).flatMap((l) => ['--listen', l]);
-    this.child = spawn(
-      process.execPath,
-      [CLI, 'start', options.app, '--workers', String(options.workers ?? 2), ...listen, '--control', this.control, ...(options.args ?? [])],
-      { cwd: options.dir, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const args = [CLI, 'start', options.app, '--workers', String(options.workers ?? 2), ...listen, '--control', this.control, ...(options.args ?? [])];
+    const env = { ...process.env, ...options.env };
+    const fds = options.activation ?? [];
+    // Socket activation needs LISTEN_PID to be the master's own pid: set it in a shell
+    // that then becomes the master with exec.
+    this.child =
+      fds.length > 0
+        ? spawn('/bin/sh', ['-c', 'LISTEN_PID=$$ exec "$0" "$@"', process.execPath, ...args], {
+            cwd: options.dir,
+            env: { ...env, LISTEN_FDS: String(fds.length) },
+            stdio: ['ignore', 'pipe', 'pipe', ...fds],
+          })
+        : spawn(process.execPath, args, { cwd: options.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d));
     this.exit = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));

@@ -39,7 +39,8 @@ describe('resolveStartOptions', () => {
     assert.equal(options.app, join(dir, 'app.js'));
     assert.deepEqual(options.appArgs, []);
     assert.equal(options.workers, 2);
-    assert.deepEqual(options.listen, [{ kind: 'tcp', host: '::', port: 3000 }]);
+    // Empty: the master listens on systemd's sockets if it has any, else on port 3000.
+    assert.deepEqual(options.listen, []);
     assert.deepEqual(options.batch, { kind: 'count', count: 1 });
     assert.equal(options.readyTimeoutMs, 30_000);
     assert.equal(options.drainTimeoutMs, 30_000);
