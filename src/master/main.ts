@@ -41,7 +41,7 @@ class Master {
   constructor(
     private readonly options: MasterOptions,
     private readonly listeners: Listener[],
-    private readonly supervisor: Supervisor,
+    private supervisor: Supervisor,
     private readonly log: Logger,
   ) {
     this.done = new Promise((resolve) => (this.markDone = resolve));
@@ -89,6 +89,7 @@ class Master {
     this.upgrading = true;
     const node = nodePath ?? this.options.nodePath;
     let successor: SuccessorProcess | undefined;
+    let committed = false;
     try {
       try {
         accessSync(node, fsConstants.X_OK);
@@ -106,6 +107,7 @@ class Master {
       this.log.info(`upgrade: started new master ${successor.pid} on ${node}; waiting for its workers`);
       const ready = await successor.ready(this.options.upgradeTimeoutMs);
       // From here on the successor serves; this master only winds down.
+      committed = true;
       this.log.info(`upgrade: new master ${ready.pid} (node ${ready.node}) is ready; draining this master's workers`);
       const target = successor;
       this.stopping = this.supervisor.stop((key: string, hops: number, handle: NativeHandle) => target.adopt(key, hops, handle));
@@ -122,10 +124,30 @@ class Master {
     } catch (err) {
       if (!this.handedOver) await successor?.kill(this.options.killTimeoutMs);
       const message = (err as Error).message;
+      if (committed && !this.handedOver) {
+        // The successor died after it was ready, while this master drained: nobody may
+        // be accepting now. Start workers again here (the sockets never closed).
+        this.log.error(`upgrade failed after the new master was ready: ${message}; starting workers again in master ${process.pid}`);
+        await this.recover();
+        throw errors.upgradeFailed(`${message}; master ${process.pid} started new workers and keeps serving`);
+      }
       this.log.error(`upgrade failed, this master (${process.pid}) keeps serving: ${message}`);
       throw isBatonError(err) ? err : errors.upgradeFailed(message);
     } finally {
       this.upgrading = false;
+    }
+  }
+
+  /** After a successor failed past the point of no return: a fresh set of workers and the control socket again. */
+  private async recover(): Promise<void> {
+    this.supervisor = new Supervisor(this.options, this.listeners, this.log, this.supervisor.counters());
+    this.stopping = undefined;
+    try {
+      if (this.control && !this.control.listening) this.control = await listenControl(this.options.control, (request) => this.handle(request));
+      await this.supervisor.start();
+    } catch (err) {
+      this.log.error(`could not recover: ${(err as Error).message}`);
+      void this.stop('recovery failed');
     }
   }
 

@@ -165,3 +165,34 @@ test('a master killed with SIGKILL leaves no orphans: its workers finish in-flig
   assert.equal(response.status, 200, 'the in-flight request finished after its master died');
   await waitFor('every worker to exit', () => workers.every((pid) => !isAlive(pid)), 5_000);
 });
+
+test('a successor that dies after it was ready, while the old master drains, is survived: the old master starts workers again', { timeout: 60_000 }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'app.mjs'), dir: tmp.dir, workers: 2, env: { SLOW_MS: '2000', LOG_SLOW: '1' } });
+  t.after(() => cluster.destroy());
+  const port = await cluster.port();
+  const before = await cluster.status();
+
+  // A slow request keeps the old master draining long enough to kill the successor then.
+  const slow = getJson(port, '/slow');
+  await waitFor('the slow request to reach a worker', () => cluster.output.includes('slow request started'));
+  const outputBefore = cluster.output.length;
+  const upgrade = cluster.cli(['upgrade']);
+  const successorPid = await waitFor('the old master to start draining', () => {
+    const tail = cluster.output.slice(outputBefore);
+    return /is ready; draining this master's workers/.test(tail) ? Number(/upgrade: new master (\d+)/.exec(tail)?.[1]) : undefined;
+  });
+  cluster.track([successorPid], true);
+  cluster.track([...cluster.output.slice(outputBefore).matchAll(/worker \d+ started \(pid (\d+)/g)].map((m) => Number(m[1])));
+  process.kill(successorPid, 'SIGKILL');
+
+  const result = await upgrade;
+  assert.equal((await slow).status, 200, 'the in-flight request on the old master finished');
+  assert.equal(result.code, 1, result.stdout);
+  assert.match(result.stderr, new RegExp(`master ${before.pid} started new workers and keeps serving`));
+  const after = await cluster.status();
+  assert.equal(after.pid, before.pid);
+  assert.equal(after.workers.filter((w) => w.state === 'ready').length, 2);
+  assert.equal((await getJson(port)).status, 200);
+});
