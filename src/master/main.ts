@@ -172,8 +172,10 @@ class Master {
 
   private async handle(request: Request): Promise<unknown> {
     switch (request.cmd) {
-      case 'status':
-        return this.supervisor.status();
+      case 'status': {
+        const status = this.supervisor.status();
+        return this.upgrading ? { ...status, operation: 'upgrade' } : status;
+      }
       case 'reload': {
         const batch = request.args?.batch;
         if (batch !== undefined && typeof batch !== 'string') throw errors.badRequest('"batch" must be a string such as "1" or "25%"');

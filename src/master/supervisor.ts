@@ -67,7 +67,7 @@ export interface StatusSnapshot {
   startedAt: string;
   uptimeMs: number;
   generation: number;
-  operation: 'reload' | 'stop' | null;
+  operation: 'reload' | 'upgrade' | 'stop' | null;
   listeners: string[];
   workers: WorkerStatus[];
   lastReload: OperationRecord | null;
