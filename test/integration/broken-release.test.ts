@@ -39,8 +39,7 @@ for (const { fixture, reason, stderr, slow } of CASES) {
     const failedAt = load.now();
 
     copyFileSync(join(FIXTURES, 'app.mjs'), app);
-    const okAtFailure = load.okCount();
-    await waitFor('traffic after the failed reload', () => load.okCount() > okAtFailure + 200);
+    await waitFor('traffic after the failed reload', () => load.okSince(failedAt) > 200);
     const after = await cluster.status();
     const report = await load.stop();
 

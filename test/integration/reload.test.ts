@@ -31,8 +31,7 @@ test('back-to-back rolling reloads under load fail no request', { timeout: 120_0
     if (reloads.length >= 40) break;
   }
   const afterLastReload = load.now();
-  const okAtEnd = load.okCount();
-  await waitFor('traffic after the last reload', () => load.okCount() > okAtEnd + 300);
+  await waitFor('traffic after the last reload', () => load.okSince(afterLastReload) > 300);
   const report = await load.stop();
   const status = await cluster.status();
 

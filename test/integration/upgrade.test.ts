@@ -42,8 +42,7 @@ test('five master upgrades in a row under load fail no request; pid file and con
   }
   const afterLast = load.now();
   const final = await cluster.status();
-  const okAtEnd = load.okCount();
-  await waitFor('traffic after the last upgrade', () => load.okCount() > okAtEnd + 300);
+  await waitFor('traffic after the last upgrade', () => load.okSince(afterLast) > 300);
   const report = await load.stop();
 
   assert.equal(report.failed, 0, `failed requests during master upgrades:\n${describeLoad(report)}`);
@@ -68,8 +67,7 @@ test('an upgrade with --node moves a running cluster from Node 20 to Node 22 und
   await waitFor('traffic to flow', () => load.okCount() > 100);
   const result = await cluster.cli(['upgrade', '--node', NODE22]);
   const afterUpgrade = load.now();
-  const okAtUpgrade = load.okCount();
-  await waitFor('traffic after the upgrade', () => load.okCount() > okAtUpgrade + 200);
+  await waitFor('traffic after the upgrade', () => load.okSince(afterUpgrade) > 200);
   const report = await load.stop();
   const status = await cluster.status();
   cluster.track([status.pid], true);
@@ -138,8 +136,8 @@ test('a failing successor leaves the old master serving: bad --node, a broken re
     throw new Error(`${err.message}; alive: ${orphans.filter(isAlive).join(', ')}\n${cluster.output.slice(outputBefore)}`);
   });
 
-  const okNow = load.okCount();
-  await waitFor('traffic after the failures', () => load.okCount() > okNow + 200);
+  const failuresDone = load.now();
+  await waitFor('traffic after the failures', () => load.okSince(failuresDone) > 200);
   const report = await load.stop();
   const after = await cluster.status();
   assert.equal(report.failed, 0, describeLoad(report));
