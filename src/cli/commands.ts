@@ -33,6 +33,8 @@ const START_OPTIONS: Options = {
   'node-arg': { type: 'string', multiple: true },
   'pid-file': { type: 'string' },
   'upgrade-timeout': { type: 'string' },
+  health: { type: 'string' },
+  'lb-grace': { type: 'string' },
 };
 
 /** Runs a CLI invocation; resolves with the process exit code. */
@@ -118,9 +120,19 @@ export function resolveStartOptions(values: Record<string, unknown>, positionals
     control: resolve(cwd, controlPath(str('control'))),
     pidFile: str('pid-file') === undefined ? undefined : resolve(cwd, str('pid-file')!),
     upgradeTimeoutMs: parseDuration('--upgrade-timeout', str('upgrade-timeout') ?? DEFAULTS.upgradeTimeout),
+    health: str('health') === undefined ? undefined : parseHealth(str('health')!),
+    lbGraceMs: str('lb-grace') === undefined ? 0 : parseDuration('--lb-grace', str('lb-grace')!),
     cwd,
     env: { ...process.env },
   };
+}
+
+function parseHealth(text: string): { host: string; port: number } {
+  const spec = /^\d+$/.test(text) ? undefined : parseListenSpec(text);
+  if (!spec || spec.kind !== 'tcp' || spec.port === 0) {
+    throw errors.invalidOption('--health', text, 'host:port for the health endpoint, e.g. 127.0.0.1:9000 or [::1]:9000');
+  }
+  return { host: spec.host, port: spec.port };
 }
 
 function parseWorkers(text: string | undefined): number {
@@ -167,12 +179,14 @@ async function status(argv: readonly string[], out: (s: string) => void): Promis
 }
 
 async function stop(argv: readonly string[], out: (s: string) => void): Promise<number> {
-  const { values } = parse('stop', argv, CONTROL);
+  const { values } = parse('stop', argv, { ...CONTROL, 'lb-grace': { type: 'string' } });
   if (values.help) {
     out(STOP_HELP + '\n');
     return 0;
   }
-  const result = (await request(controlPath(values.control as string | undefined), 'stop')) as { pid: number };
+  const grace = values['lb-grace'] as string | undefined;
+  const args = grace === undefined ? {} : { lbGraceMs: parseDuration('--lb-grace', grace) };
+  const result = (await request(controlPath(values.control as string | undefined), 'stop', args)) as { pid: number };
   out(`stopped: master ${result.pid} drained its workers and is exiting\n`);
   return 0;
 }

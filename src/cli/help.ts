@@ -30,6 +30,9 @@ Options:
       --node-arg <flag>       a Node.js flag for the workers; repeat for several, and write
                               flags that start with a dash as --node-arg=--import=tsx
       --pid-file <path>       keep the live master's pid in this file (follows upgrades)
+      --health <host:port>    serve GET /healthz and /readyz for a load balancer (default off)
+      --lb-grace <dur>        on SIGTERM/SIGINT, answer /healthz 503 this long before
+                              draining, so the load balancer takes the host out (default 0)
       --upgrade-timeout <dur> how long a new master may take to be ready (default ${DEFAULTS.upgradeTimeout})
       --control <path>        control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
   -h, --help                  show this help
@@ -67,11 +70,13 @@ Options:
       --control <path>   control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
   -h, --help             show this help`;
 
-export const STOP_HELP = `Usage: baton stop [--control <path>]
+export const STOP_HELP = `Usage: baton stop [--lb-grace <duration>] [--control <path>]
 
 Drains every worker (in-flight requests finish) and stops the master; returns when it
 is gone. SIGTERM or SIGINT to the master does the same.
 
 Options:
+      --lb-grace <dur>   first answer /healthz with 503 for this long, serving as usual,
+                         so the load balancer takes the host out (default: start's --lb-grace)
       --control <path>   control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
   -h, --help             show this help`;

@@ -21,6 +21,10 @@ export interface MasterOptions {
   pidFile: string | undefined;
   /** How long a successor master may take to be ready during an upgrade. */
   upgradeTimeoutMs: number;
+  /** Where the health endpoint listens (TCP), or undefined for none. */
+  health: { host: string; port: number } | undefined;
+  /** On SIGTERM/SIGINT: how long /healthz says 503 before the drain starts (0 = none). */
+  lbGraceMs: number;
   cwd: string;
   env: NodeJS.ProcessEnv;
 }

@@ -25,6 +25,8 @@ export interface HandoverState {
   options: MasterOptions;
   listeners: HandedListener[];
   counters: SupervisorCounters;
+  /** The health endpoint's fd follows the listeners' in the stdio table. */
+  health: boolean;
 }
 
 /** Messages between an old master and its successor over their IPC channel. */

@@ -11,7 +11,8 @@ import type { MasterOptions } from '../config/options.js';
 import { parseListenSpec } from '../config/listen-spec.js';
 import { errors, isBatonError } from '../errors.js';
 import { parseBatchSpec } from './batch.js';
-import { HANDOVER_VERSION, readHandover } from './handover.js';
+import { FIRST_HANDOVER_FD, HANDOVER_VERSION, readHandover } from './handover.js';
+import { healthFd, serveHealth } from './health.js';
 import type { HandoverState, PredecessorMessage, SuccessorMessage } from './handover.js';
 import { adoptListeners, bindListeners, closeListeners } from './listeners.js';
 import type { Listener } from './listeners.js';
@@ -31,6 +32,9 @@ export interface UpgradeResult {
 /** One master process: the owner of the listeners and the control socket. */
 class Master {
   private control: net.Server | undefined;
+  private health: net.Server | undefined;
+  /** Once a stop with --lb-grace begins: /healthz answers 503. */
+  private leaving = false;
   private stopping: Promise<void> | undefined;
   private upgrading = false;
   /** Set once a successor owns everything: this process must not close or unlink it. */
@@ -53,6 +57,13 @@ class Master {
     if (this.options.pidFile) writePidFile(this.options.pidFile);
   }
 
+  /** Serves the health endpoint, binding it or on an fd inherited from the previous master. */
+  async serveHealth(inheritedFd?: number): Promise<void> {
+    if (!this.options.health) return;
+    const state = { leaving: () => this.leaving, ready: () => this.supervisor.allReady() };
+    this.health = await serveHealth(state, inheritedFd === undefined ? this.options.health : { fd: inheritedFd });
+  }
+
   installSignals(): void {
     process.on('SIGHUP', () => {
       this.supervisor.reload().catch((err) => this.logSignalError('SIGHUP', err));
@@ -69,10 +80,15 @@ class Master {
     return this.done;
   }
 
-  stop(why: string): Promise<void> {
+  /** Stops gracefully; with lbGraceMs, first tells the load balancer (503) and keeps serving that long. */
+  stop(why: string, lbGraceMs = this.options.lbGraceMs): Promise<void> {
     if (!this.stopping) {
-      this.log.info(`${why}: stopping gracefully`);
-      this.stopping = this.supervisor.stop().then(() => this.markDone());
+      const grace = this.options.health && lbGraceMs > 0 ? lbGraceMs : 0;
+      this.log.info(`${why}: stopping gracefully${grace ? `; /healthz says 503 for ${grace}ms first (--lb-grace)` : ''}`);
+      this.leaving = grace > 0;
+      this.stopping = (grace ? new Promise((resolve) => setTimeout(resolve, grace)) : Promise.resolve())
+        .then(() => this.supervisor.stop())
+        .then(() => this.markDone());
     }
     return this.stopping;
   }
@@ -102,12 +118,15 @@ class Master {
         options: { ...this.options, nodePath: node },
         listeners: this.listeners.map((l) => ({ key: l.key, spec: l.spec, host: l.host, port: l.port })),
         counters: this.supervisor.counters(),
+        health: this.health !== undefined,
       };
-      successor = new SuccessorProcess(node, state, this.listeners);
+      successor = new SuccessorProcess(node, state, this.listeners, this.health ? healthFd(this.health) : undefined);
       this.log.info(`upgrade: started new master ${successor.pid} on ${node}; waiting for its workers`);
       const ready = await successor.ready(this.options.upgradeTimeoutMs);
       // From here on the successor serves; this master only winds down.
       committed = true;
+      // The successor answers health checks now (it is ready); this master, draining, stops.
+      this.health?.close();
       this.log.info(`upgrade: new master ${ready.pid} (node ${ready.node}) is ready; draining this master's workers`);
       const target = successor;
       this.stopping = this.supervisor.stop((key: string, hops: number, handle: NativeHandle) => target.adopt(key, hops, handle));
@@ -143,6 +162,7 @@ class Master {
     this.supervisor = new Supervisor(this.options, this.listeners, this.log, this.supervisor.counters());
     this.stopping = undefined;
     try {
+      if (this.health && !this.health.listening && this.options.health) await this.serveHealth();
       if (this.control && !this.control.listening) this.control = await listenControl(this.options.control, (request) => this.handle(request));
       await this.supervisor.start();
     } catch (err) {
@@ -164,6 +184,7 @@ class Master {
         });
       });
     }
+    this.health?.close();
     if (this.handedOver) return;
     if (this.control) closeControl(this.control, this.options.control);
     closeListeners(this.listeners);
@@ -187,9 +208,12 @@ class Master {
         if (node !== undefined && typeof node !== 'string') throw errors.badRequest('"node" must be the path of a node binary');
         return this.upgrade(node);
       }
-      case 'stop':
-        await this.stop('baton stop');
+      case 'stop': {
+        const grace = request.args?.lbGraceMs;
+        if (grace !== undefined && (typeof grace !== 'number' || !Number.isFinite(grace) || grace < 0)) throw errors.badRequest('"lbGraceMs" must be a number of milliseconds');
+        await this.stop('baton stop', grace);
         return { stopped: true, pid: process.pid };
+      }
     }
   }
 
@@ -217,6 +241,12 @@ export async function runMaster(options: MasterOptions, log = new Logger()): Pro
     throw err;
   }
   master.installSignals();
+  try {
+    await master.serveHealth();
+  } catch (err) {
+    await master.close();
+    throw errors.listenFailed(`the health endpoint ${JSON.stringify(options.health)}`, (err as NodeJS.ErrnoException).code ?? 'error', 'Choose another --health address.');
+  }
   log.info(`master ${process.pid} on node ${process.version}; listening on ${listeners.map((l) => l.key).join(', ')}; control socket ${options.control}`);
   try {
     await supervisor.start();
@@ -278,6 +308,7 @@ export async function runSuccessor(log = new Logger()): Promise<number> {
     tell({ v: HANDOVER_VERSION, type: 'failed', reason: (err as Error).message });
     throw err;
   }
+  await master.serveHealth(state.health ? FIRST_HANDOVER_FD + listeners.length : undefined);
   // If the old master dies before it hands over, this one carries on alone.
   process.once('disconnect', () => void takeover('the old master is gone'));
   tell({ v: HANDOVER_VERSION, type: 'ready', pid: process.pid, node: process.version });

@@ -21,12 +21,13 @@ export class SuccessorProcess {
   private exitReason: string | undefined;
   private failure: string | undefined;
 
-  constructor(nodePath: string, state: HandoverState, listeners: readonly Listener[]) {
+  /** `healthFd`, if any, follows the listeners' fds in the successor's stdio table. */
+  constructor(nodePath: string, state: HandoverState, listeners: readonly Listener[], healthFd?: number) {
     // Its stdout and stderr are ours, so its log goes where ours went and outlives us.
     this.child = spawn(nodePath, [CLI, '__successor'], {
       cwd: state.options.cwd,
       env: { ...process.env, [HANDOVER_ENV]: JSON.stringify(state) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc', ...listeners.map((l) => l.fd)],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc', ...listeners.map((l) => l.fd), ...(healthFd === undefined ? [] : [healthFd])],
       serialization: 'json',
     });
     this.pid = this.child.pid;

@@ -202,6 +202,11 @@ export class Supervisor {
     }
   }
 
+  /** True while every slot has a ready worker and the cluster is not stopping. */
+  allReady(): boolean {
+    return !this.stopping && this.slots.every((s) => s.worker?.state === 'ready');
+  }
+
   /** True while a reload runs: a master upgrade must wait for it. */
   get busy(): boolean {
     return this.operation !== undefined;
