@@ -1,11 +1,13 @@
 // The health endpoint a load balancer polls: GET /healthz is 200 while this host
-// serves and 503 once it is leaving the pool; GET /readyz is 200 only while every
-// worker slot has a ready worker. Reloads and upgrades never make the host leave.
+// serves (from its first ready workers on) and 503 before that and once it is leaving
+// the pool; GET /readyz is 200 only while every worker slot has a ready worker. Reloads and upgrades never make the host leave.
 // It answers no other path. Its socket, like the app's, passes to a successor master.
 import http from 'node:http';
 import type net from 'node:net';
 
 export interface HealthState {
+  /** True once the cluster has started serving (its first workers were ready). */
+  serving(): boolean;
   /** True once a stop with --lb-grace has begun. */
   leaving(): boolean;
   /** True while every slot has a ready worker. */
@@ -23,6 +25,7 @@ export async function serveHealth(state: HealthState, where: { fd: number } | { 
     if (path !== '/healthz' && path !== '/readyz') return reply(404, 'not found');
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'method not allowed');
     if (state.leaving()) return reply(503, 'leaving');
+    if (!state.serving()) return reply(503, 'starting');
     if (path === '/healthz') return reply(200, 'ok');
     return state.ready() ? reply(200, 'ready') : reply(503, 'not ready');
   });

@@ -60,7 +60,7 @@ class Master {
   /** Serves the health endpoint, binding it or on an fd inherited from the previous master. */
   async serveHealth(inheritedFd?: number): Promise<void> {
     if (!this.options.health) return;
-    const state = { leaving: () => this.leaving, ready: () => this.supervisor.allReady() };
+    const state = { serving: () => this.supervisor.started, leaving: () => this.leaving, ready: () => this.supervisor.allReady() };
     this.health = await serveHealth(state, inheritedFd === undefined ? this.options.health : { fd: inheritedFd });
   }
 

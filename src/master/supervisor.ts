@@ -103,6 +103,7 @@ export class Supervisor {
   private handoffCursor = 0;
   private lastReload: OperationRecord | null = null;
   private externalRoute: HandoffRoute | undefined;
+  private hasStarted = false;
 
   constructor(
     private readonly options: MasterOptions,
@@ -133,6 +134,7 @@ export class Supervisor {
     try {
       await Promise.all(first.map((w) => this.whenReady(w)));
       this.generation = generation;
+      this.hasStarted = true;
       this.log.info(`cluster ready: ${first.length} workers of generation ${generation}`);
     } catch (err) {
       await this.stop();
@@ -200,6 +202,11 @@ export class Supervisor {
     } finally {
       this.operation = undefined;
     }
+  }
+
+  /** True once the first workers were all ready (for a successor: once its own were). */
+  get started(): boolean {
+    return this.hasStarted;
   }
 
   /** True while every slot has a ready worker and the cluster is not stopping. */

@@ -1,23 +1,14 @@
 // Listener forms and worker options: unix sockets, IPv6, one port on two addresses,
 // Node flags and app arguments for workers, and explicit readiness with ready().
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Cluster, ROOT, tempDir, useFixture } from '../support/cluster.js';
+import { Cluster, ROOT, freePort, tempDir, useFixture } from '../support/cluster.js';
 import { getJson } from '../support/http.js';
 import { describeLoad, startLoad } from '../support/load.js';
 import type { Target } from '../support/load.js';
 
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test('one app server is fed by a unix socket, IPv4 and IPv6 listeners, and they survive reloads and upgrades', { timeout: 60_000 }, async (t) => {
   const tmp = tempDir();

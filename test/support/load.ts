@@ -53,8 +53,8 @@ export interface Load {
   now(): number;
   /** A live count of successful responses, for waiting until traffic flows. */
   okCount(): number;
-  /** Successful responses to requests sent after `ms` (on the now() clock). */
-  okSince(ms: number): number;
+  /** Successful responses to requests sent after `ms` (on the now() clock), optionally only those matching. */
+  okSince(ms: number, match?: (sample: Sample) => boolean): number;
   /** Stops every client (each finishes its current request) and returns the report. */
   stop(): Promise<LoadReport>;
   /** Resolves with the report when the load reaches its bounds by itself. */
@@ -152,7 +152,8 @@ export function startLoad(options: LoadOptions): Load {
     startedAt,
     now,
     okCount: () => report.ok,
-    okSince: (ms: number) => report.samples.reduce((n, s) => (s.start > ms ? n + 1 : n), 0),
+    okSince: (ms: number, match?: (sample: Sample) => boolean) =>
+      report.samples.reduce((n, s) => (s.start > ms && (!match || match(s)) ? n + 1 : n), 0),
     finished: all,
     stop() {
       stopped = true;
