@@ -1,0 +1,117 @@
+// Processes the benchmark starts, and how it makes sure none outlive it: every one gets
+// BATON_BENCH_RUN=<run id> in its environment (children inherit it, including baton's
+// successor masters and PM2's daemon), and teardown kills by pid every process that
+// carries this run's id: SIGTERM, then SIGKILL.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { delay, isAlive } from '../../test/support/cluster.js';
+
+/** This run's marker, set in the environment of every process the benchmark starts. */
+export const RUN_ID = `${process.pid}-${Date.now()}`;
+export const RUN_ENV = { BATON_BENCH_RUN: RUN_ID };
+
+/** Pids of live processes whose environment carries this run's marker. */
+export function runProcesses(): number[] {
+  const marker = `BATON_BENCH_RUN=${RUN_ID}\0`;
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(marker)) pids.push(Number(entry));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return pids;
+}
+
+/** SIGTERM to each pid, SIGKILL to those still alive after graceMs. */
+export async function killPids(pids: readonly number[], graceMs = 3000): Promise<void> {
+  const send = (pid: number, sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // Already gone.
+    }
+  };
+  for (const pid of pids) send(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (pids.some(isAlive) && Date.now() < deadline) await delay(50);
+  for (const pid of pids) if (isAlive(pid)) send(pid, 'SIGKILL');
+}
+
+/** Kills every process left from this run (the last line of every teardown). */
+export async function sweep(): Promise<number[]> {
+  const left = runProcesses();
+  await killPids(left);
+  return left;
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion, SIGKILLed past timeoutMs. */
+export function run(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env, ...RUN_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', (err) => (stderr += `${err.message}\n`));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when GET /fast on a new connection answers 200 within timeoutMs. */
+export function probe(port: number, timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/fast', agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
+      res.on('error', () => resolve(false));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+/** Polls probe() until the port serves, or throws after timeoutMs. */
+export async function waitServing(port: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe(port))) {
+    if (Date.now() > deadline) throw new Error(`nothing serves 127.0.0.1:${port} after ${timeoutMs}ms`);
+    await delay(100);
+  }
+}
+
+/** Resident memory of a process in KiB (VmRSS), or null when it is gone. */
+export function rssKiB(pid: number): number | null {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,50 @@
+// How long and how hard each scenario runs: the full suite (under 15 minutes on a
+// 2-core machine) and the quick smoke that CI runs (about a minute). The mixed load is
+// the same in scenarios 1, 2 and 3, so latency during reloads compares with steady.
+import type { LoadMix } from './lib/load.js';
+import type { IdlePlan } from './scenarios/idle.js';
+import type { EventPlan, NamedLoad } from './scenarios/scenarios.js';
+
+export interface Plan {
+  quick: boolean;
+  workers: number;
+  warmupMs: number;
+  steady: NamedLoad[];
+  reload: EventPlan;
+  master: EventPlan;
+  idle: IdlePlan;
+}
+
+/** Keep-alive, sparse keep-alive and new-connection clients; every 100th request is /slow
+ * (rare enough that the clients still keep both cores busy). */
+export const MIXED: LoadMix = { keepalive: 16, sparse: 16, fresh: 8, slowEvery: 100 };
+const KEEPALIVE: LoadMix = { keepalive: 32, sparse: 0, fresh: 0, slowEvery: 0 };
+const FRESH: LoadMix = { keepalive: 0, sparse: 0, fresh: 32, slowEvery: 0 };
+
+/** The plan for a full run or a quick smoke. */
+export function makePlan(quick: boolean, workers: number): Plan {
+  if (quick) {
+    return {
+      quick,
+      workers,
+      warmupMs: 500,
+      steady: [{ name: 'mixed', mix: MIXED, seconds: 2, rounds: 1 }],
+      reload: { mix: MIXED, rounds: 1, seconds: 4, leadMs: 1000, pauseMs: 0, maxEvents: 1, tailMs: 0 },
+      master: { mix: MIXED, rounds: 1, seconds: 4, leadMs: 1000, pauseMs: 0, maxEvents: 1, tailMs: 0 },
+      idle: { rounds: 1, connections: 300, rampMs: 1000, holdMs: 1000, intervalMs: [500, 1500] },
+    };
+  }
+  return {
+    quick,
+    workers,
+    warmupMs: 1500,
+    steady: [
+      { name: 'mixed', mix: MIXED, seconds: 10, rounds: 3 },
+      { name: 'keep-alive', mix: KEEPALIVE, seconds: 6, rounds: 2 },
+      { name: 'new connection per request', mix: FRESH, seconds: 6, rounds: 2 },
+    ],
+    reload: { mix: MIXED, rounds: 2, seconds: 20, leadMs: 2000, pauseMs: 500, maxEvents: 20, tailMs: 2000 },
+    master: { mix: MIXED, rounds: 2, seconds: 16, leadMs: 3000, pauseMs: 3000, maxEvents: 2, tailMs: 4000 },
+    idle: { rounds: 1, connections: 2000, rampMs: 2000, holdMs: 4000, intervalMs: [1000, 3000] },
+  };
+}

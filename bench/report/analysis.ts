@@ -1,0 +1,139 @@
+// Derived figures: per-system rows for each scenario (medians over rounds, or the worst
+// round where a single bad round matters), and the issue's targets, each with a verdict.
+import { median, round } from '../lib/stats.js';
+import type { TrialResult } from '../scenarios/trial.js';
+import type { BenchReport } from './types.js';
+
+export const BASELINE = 'node:cluster';
+
+export interface SteadyRow {
+  system: string;
+  rps: number;
+  perRound: number[];
+  /** rps / node:cluster's rps (medians). */
+  ratio: number;
+  fastP50: number;
+  fastP99: number;
+  slowP99: number;
+  failed: number;
+}
+
+export interface EventRow {
+  system: string;
+  events: number;
+  eventsFailed: number;
+  eventMsMedian: number;
+  eventMsMax: number;
+  requests: number;
+  failed: number;
+  failures: Record<string, number>;
+  /** Worst round's p99 of /fast requests that started during an event. */
+  p99During: number;
+  /** That over the system's steady p99 (mixed load). */
+  p99Ratio: number;
+  maxGapMs: number;
+  failingMs: number;
+  masterMaxMiB: number;
+}
+
+export interface Target {
+  what: string;
+  value: string;
+  met: boolean;
+}
+
+/** Scenario 1 rows of one load, in the order systems first appear. */
+export function steadyRows(report: BenchReport, load: string): SteadyRow[] {
+  const result = report.steady.find((s) => s.load === load);
+  if (!result) return [];
+  const rows = systemsOf(result.trials).map((system) => {
+    const trials = result.trials.filter((t) => t.system === system);
+    const perRound = trials.map((t) => t.load.rps);
+    return {
+      system,
+      rps: round(median(perRound)),
+      perRound,
+      ratio: NaN,
+      fastP50: round(median(trials.map((t) => t.load.fast.p50))),
+      fastP99: round(median(trials.map((t) => t.load.fast.p99))),
+      slowP99: round(median(trials.map((t) => t.load.slow.p99))),
+      failed: sum(trials.map((t) => t.load.failed)),
+    };
+  });
+  const base = rows.find((r) => r.system === BASELINE)?.rps ?? NaN;
+  return rows.map((r) => ({ ...r, ratio: round(r.rps / base) }));
+}
+
+/** Scenario 2 or 3 rows. */
+export function eventRows(report: BenchReport, trials: readonly TrialResult[]): EventRow[] {
+  const steady = steadyRows(report, 'mixed');
+  return systemsOf(trials).map((system) => {
+    const mine = trials.filter((t) => t.system === system);
+    const events = mine.flatMap((t) => t.events);
+    const durations = events.map((e) => e.durationMs);
+    const p99During = Math.max(...mine.map((t) => t.load.fastInWindows?.p99 ?? NaN));
+    const steadyP99 = steady.find((r) => r.system === system)?.fastP99 ?? NaN;
+    return {
+      system,
+      events: events.length,
+      eventsFailed: events.filter((e) => !e.ok).length,
+      eventMsMedian: round(median(durations)),
+      eventMsMax: round(Math.max(...durations)),
+      requests: sum(mine.map((t) => t.load.requests)),
+      failed: sum(mine.map((t) => t.load.failed)),
+      failures: mergeCounts(mine.map((t) => t.load.failures)),
+      p99During: round(p99During),
+      p99Ratio: round(p99During / steadyP99),
+      maxGapMs: round(Math.max(...mine.map((t) => t.load.maxGapMs))),
+      failingMs: round(Math.max(...mine.map((t) => t.load.failingMs))),
+      masterMaxMiB: round(Math.max(...mine.map((t) => t.masterMemory.maxMiB))),
+    };
+  });
+}
+
+/** The issue's targets for baton, each with the measured value and a verdict. */
+export function targets(report: BenchReport): Target[] {
+  const list: Target[] = [];
+  const zero = (what: string, failed: number, eventsFailed: number, detail = '') =>
+    list.push({
+      what,
+      value: `${failed} failed requests${eventsFailed > 0 ? `; ${eventsFailed} ${what.includes('reload') ? 'reloads' : 'operations'} themselves failed` : ''}${detail}`,
+      met: failed === 0 && eventsFailed === 0,
+    });
+  const reload = eventRows(report, report.reload).find((r) => r.system === 'baton');
+  if (reload) zero('0 failed requests during rolling reloads (scenario 2)', reload.failed, reload.eventsFailed);
+  const master = eventRows(report, report.master).find((r) => r.system === 'baton');
+  if (master) zero('0 failed requests during master upgrades (scenario 3)', master.failed, master.eventsFailed);
+  const idle = report.idle.filter((t) => t.system === 'baton');
+  if (idle.length > 0) {
+    const lostIdle = sum(idle.map((t) => t.connections.closedWhileIdle));
+    zero(
+      `0 failed requests / lost connections with ${idle[0]!.connections.connections} idle keep-alive connections (scenario 4)`,
+      sum(idle.map((t) => t.failed)) + lostIdle,
+      sum(idle.map((t) => t.events.filter((e) => !e.ok).length)),
+      lostIdle > 0 ? ` (of which ${lostIdle} connections closed while idle)` : '',
+    );
+  }
+  for (const s of report.steady) {
+    const row = steadyRows(report, s.load).find((r) => r.system === 'baton');
+    if (row) list.push({ what: `steady throughput >= 0.97 x node:cluster (${s.load} load)`, value: `${row.ratio} x (${row.rps} vs ${round(row.rps / row.ratio)} req/s)`, met: row.ratio >= 0.97 });
+  }
+  if (reload) list.push({ what: 'p99 latency during a reload <= 2 x steady (mixed load, /fast)', value: `${reload.p99Ratio} x (${reload.p99During} ms vs ${round(reload.p99During / reload.p99Ratio)} ms)`, met: reload.p99Ratio <= 2 });
+  return list;
+}
+
+/** Systems in the order they first appear. */
+export function systemsOf(trials: readonly { system: string }[]): string[] {
+  return [...new Set(trials.map((t) => t.system))];
+}
+
+export function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+/** Adds up failure counts by kind. */
+export function mergeCounts(counts: readonly Record<string, number>[]): Record<string, number> {
+  const merged: Record<string, number> = {};
+  for (const c of counts) for (const [k, v] of Object.entries(c)) merged[k] = (merged[k] ?? 0) + v;
+  return merged;
+}

@@ -1,0 +1,31 @@
+// The shape of bench/results/<date>.json: everything the Markdown report is made from.
+import type { Plan } from '../plan.js';
+import type { IdleTrial } from '../scenarios/idle.js';
+import type { SteadyResult } from '../scenarios/scenarios.js';
+import type { TrialResult } from '../scenarios/trial.js';
+
+export interface MemoryAtRest {
+  system: string;
+  masterMiB: number;
+  /** Master plus workers. */
+  clusterMiB: number;
+}
+
+export interface BenchReport {
+  version: 1;
+  date: string;
+  mode: 'full' | 'quick';
+  machine: { cpus: number; cpuModel: string; node: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
+  versions: { baton: string; pm2: string };
+  plan: Plan;
+  /** For each system, what scenario 3 does to replace its master, in words. */
+  replaceMasterHow: Record<string, string>;
+  durationMs: number;
+  memoryAtRest: MemoryAtRest[];
+  steady: SteadyResult[];
+  reload: TrialResult[];
+  master: TrialResult[];
+  idle: IdleTrial[];
+  /** What the harness had to do that a reader should know (a system restarted, ...). */
+  notes: string[];
+}
