@@ -9,13 +9,14 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, tempDir } from '../test/support/cluster.js';
-import { makePlan } from './plan.js';
+import { makePlan, MIXED } from './plan.js';
 import { probe, rssKiB, run, sweep } from './lib/proc.js';
 import { round } from './lib/stats.js';
 import { findings, writeReport } from './report/write.js';
 import type { BenchReport, MemoryAtRest } from './report/types.js';
 import { idleConnections } from './scenarios/idle.js';
 import { steady, underEvents } from './scenarios/scenarios.js';
+import { loadTrial } from './scenarios/trial.js';
 import { startBaton } from './systems/baton.js';
 import { startNodeCluster } from './systems/node-cluster.js';
 import { pm2Version, startPm2 } from './systems/pm2.js';
@@ -24,6 +25,10 @@ import type { System, SystemOptions } from './systems/system.js';
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, workers: { type: 'string', default: '2' }, out: { type: 'string' } },
 });
+if (!/^[1-9]\d{0,2}$/.test(values.workers ?? '')) {
+  console.error(`bench: --workers wants a whole number from 1 to 999, not "${values.workers}"`);
+  process.exit(2);
+}
 const plan = makePlan(values.quick === true, Number(values.workers));
 const outDir = values.out ?? (plan.quick ? join(tmpdir(), 'baton-bench-quick') : join(ROOT, 'bench', 'results'));
 
@@ -89,6 +94,8 @@ try {
   log(`${plan.quick ? 'quick smoke' : 'full run'}: ${compared.join(', ')} (+ ${SCHED_NONE} in scenario 1), ${plan.workers} workers each`);
   const loadAtStart = loadavg();
   const memoryAtRest = await restingMemory([...compared, SCHED_NONE]);
+  // Warms up the load client itself (and every system) before anything is measured.
+  for (const name of [...compared, SCHED_NONE]) await loadTrial(await provide(name), 0, { mix: MIXED, durationMs: plan.warmupMs * 2 });
   const replaceMasterHow = Object.fromEntries([...live.values()].map(({ system }) => [system.name, system.replaceMasterHow]));
   const steadyResults = await steady([...compared, SCHED_NONE], plan.steady, plan.warmupMs, provide, log);
   await stop(SCHED_NONE);

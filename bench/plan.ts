@@ -1,6 +1,7 @@
 // How long and how hard each scenario runs: the full suite (under 15 minutes on a
 // 2-core machine) and the quick smoke that CI runs (about a minute). The mixed load is
-// the same in scenarios 1, 2 and 3, so latency during reloads compares with steady.
+// the same in scenarios 1, 2 and 3, so latency during reloads compares with steady. The
+// smoke times requests out sooner: a request hanging past 5 s is a failure either way.
 import type { LoadMix } from './lib/load.js';
 import type { IdlePlan } from './scenarios/idle.js';
 import type { EventPlan, NamedLoad } from './scenarios/scenarios.js';
@@ -29,9 +30,9 @@ export function makePlan(quick: boolean, workers: number): Plan {
       workers,
       warmupMs: 500,
       steady: [{ name: 'mixed', mix: MIXED, seconds: 2, rounds: 1 }],
-      reload: { mix: MIXED, rounds: 1, seconds: 4, leadMs: 1000, pauseMs: 0, maxEvents: 1, tailMs: 0 },
-      master: { mix: MIXED, rounds: 1, seconds: 4, leadMs: 1000, pauseMs: 0, maxEvents: 1, tailMs: 0 },
-      idle: { rounds: 1, connections: 300, rampMs: 1000, holdMs: 1000, intervalMs: [500, 1500] },
+      reload: { mix: MIXED, rounds: 1, seconds: 4, leadMs: 1000, pauseMs: 0, maxEvents: 1, tailMs: 0, requestTimeoutMs: 5000 },
+      master: { mix: MIXED, rounds: 1, seconds: 4, leadMs: 1000, pauseMs: 0, maxEvents: 1, tailMs: 0, requestTimeoutMs: 5000 },
+      idle: { rounds: 1, connections: 300, rampMs: 1000, holdMs: 1000, intervalMs: [500, 1500], requestTimeoutMs: 5000 },
     };
   }
   return {
@@ -43,8 +44,8 @@ export function makePlan(quick: boolean, workers: number): Plan {
       { name: 'keep-alive', mix: KEEPALIVE, seconds: 6, rounds: 2 },
       { name: 'new connection per request', mix: FRESH, seconds: 6, rounds: 2 },
     ],
-    reload: { mix: MIXED, rounds: 2, seconds: 20, leadMs: 2000, pauseMs: 500, maxEvents: 20, tailMs: 2000 },
-    master: { mix: MIXED, rounds: 2, seconds: 16, leadMs: 3000, pauseMs: 3000, maxEvents: 2, tailMs: 4000 },
-    idle: { rounds: 1, connections: 2000, rampMs: 2000, holdMs: 4000, intervalMs: [1000, 3000] },
+    reload: { mix: MIXED, rounds: 2, seconds: 20, leadMs: 2000, pauseMs: 500, maxEvents: 20, tailMs: 2000, requestTimeoutMs: 10_000 },
+    master: { mix: MIXED, rounds: 2, seconds: 16, leadMs: 3000, pauseMs: 3000, maxEvents: 2, tailMs: 4000, requestTimeoutMs: 10_000 },
+    idle: { rounds: 1, connections: 2000, rampMs: 2000, holdMs: 4000, intervalMs: [1000, 3000], requestTimeoutMs: 10_000 },
   };
 }

@@ -8,7 +8,7 @@ import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pidOf } from './load.js';
+import { get } from './request.js';
 
 export interface IdleOptions {
   port: number;
@@ -31,6 +31,8 @@ export interface IdleReport {
   closedCleanly: number;
   /** Closed by the server while idle, unannounced: lost under the client. */
   closedWhileIdle: number;
+  /** For each connection, the pid that gave its last successful response. */
+  lastPids: number[];
   requests: number;
   ok: number;
   failures: Record<string, number>;
@@ -47,10 +49,11 @@ interface Slot {
   current?: Socket;
   inFlight: boolean;
   saidClose: boolean;
+  lastPid?: number;
 }
 
 export interface HeldConnections {
-  opened(): number;
+  /** Stops every connection's loop (each finishes its request), counts, then closes them. */
   stop(): Promise<IdleReport>;
 }
 
@@ -62,7 +65,7 @@ export function holdConnections(options: IdleOptions): HeldConnections {
   const timeoutMs = options.requestTimeoutMs ?? 10_000;
   const report: IdleReport = {
     connections: options.connections, opened: 0, heldThroughout: 0, closedCleanly: 0, closedWhileIdle: 0,
-    requests: 0, ok: 0, failures: {}, examples: [], okAt: [], failAt: [], lostAt: [],
+    lastPids: [], requests: 0, ok: 0, failures: {}, examples: [], okAt: [], failAt: [], lostAt: [],
   };
   // ending: loops stop after their current request. closing: the client itself now
   // closes the sockets, so closes no longer say anything about the server.
@@ -89,49 +92,32 @@ export function holdConnections(options: IdleOptions): HeldConnections {
     // Closed under a request in flight: that request fails and is counted as such.
   };
 
-  const request = (slot: Slot): Promise<void> =>
-    new Promise((resolve) => {
-      report.requests++;
-      slot.inFlight = true;
-      slot.saidClose = false;
-      let settled = false;
-      const settle = (outcome: () => void) => {
-        if (settled) return;
-        settled = true;
-        slot.inFlight = false;
-        outcome();
-        resolve();
-      };
-      const req = http.request({ host: '127.0.0.1', port: options.port, path: '/fast', agent: slot.agent }, (res) => {
-        slot.saidClose = res.headers.connection === 'close';
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('error', (err: NodeJS.ErrnoException) => settle(() => fail(err.code ?? err.message, `response: ${err.message}`)));
-        res.on('end', () =>
-          settle(() => {
-            if (res.statusCode !== 200 || pidOf(body) === undefined) fail(`status ${res.statusCode}`, body.slice(0, 120));
-            else {
-              report.ok++;
-              report.okAt.push(performance.now());
-            }
-          }),
-        );
-      });
-      req.on('socket', (socket: Socket) => {
-        if (slot.current === socket) return;
-        slot.current = socket;
-        slot.first ??= socket;
-        report.opened++;
-        socket.once('close', () => onClose(slot, socket));
-      });
-      req.setTimeout(timeoutMs, () => {
-        settle(() => fail('timeout', `no response within ${timeoutMs}ms`));
-        req.destroy();
-      });
-      req.on('error', (err: NodeJS.ErrnoException) => settle(() => fail(err.code ?? err.message, err.message)));
-      req.end();
+  const track = (slot: Slot) => (socket: Socket) => {
+    if (slot.current === socket) return;
+    slot.current = socket;
+    slot.first ??= socket;
+    report.opened++;
+    socket.once('close', () => onClose(slot, socket));
+  };
+
+  const request = async (slot: Slot) => {
+    report.requests++;
+    slot.inFlight = true;
+    slot.saidClose = false;
+    const outcome = await get({
+      port: options.port,
+      path: '/fast',
+      agent: slot.agent,
+      timeoutMs,
+      onSocket: track(slot),
+      onResponse: (res) => (slot.saidClose = res.headers.connection === 'close'),
     });
+    slot.inFlight = false;
+    if (!outcome.ok) return fail(outcome.kind, outcome.detail);
+    slot.lastPid = outcome.pid;
+    report.ok++;
+    report.okAt.push(performance.now());
+  };
 
   const pause = (ms: number) => sleep(ms, undefined, { signal: wake.signal }).catch(() => undefined);
   const loop = async (slot: Slot, offsetMs: number) => {
@@ -151,13 +137,13 @@ export function holdConnections(options: IdleOptions): HeldConnections {
   }
 
   return {
-    opened: () => report.opened,
     async stop() {
       ending = true;
       wake.abort();
       await Promise.all(loops);
       // A slot held throughout still has its first socket, open.
       report.heldThroughout = slots.filter((s) => s.first !== undefined && s.current === s.first && !s.first.destroyed).length;
+      report.lastPids = slots.flatMap((s) => (s.lastPid === undefined ? [] : [s.lastPid]));
       closing = true;
       for (const slot of slots) slot.agent.destroy();
       return report;

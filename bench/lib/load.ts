@@ -5,6 +5,7 @@
 // afterwards into a timeline and into windows (during a reload, between upgrades).
 // Every client loop stops at the request budget or the deadline, whichever comes first.
 import http from 'node:http';
+import { get } from './request.js';
 
 export const CLIENT_KINDS = ['keepalive', 'sparse', 'fresh'] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];
@@ -69,43 +70,16 @@ export function startLoad(options: LoadOptions): RunningLoad {
     if (records.examples.length < 8) records.examples.push(`${kind}: ${detail}`);
   };
 
-  const request = (kind: ClientKind, agent: http.Agent | false, slow: boolean): Promise<void> =>
-    new Promise((resolve) => {
-      const start = performance.now();
-      const path = slow ? '/slow' : '/fast';
-      let settled = false;
-      const settle = (outcome: () => void) => {
-        if (settled) return;
-        settled = true;
-        outcome();
-        resolve();
-      };
-      const req = http.request({ host: '127.0.0.1', port: options.port, path, agent, headers: agent ? {} : { connection: 'close' } }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('error', (err: NodeJS.ErrnoException) => settle(() => fail(err.code ?? err.message, `${kind} ${path} response: ${err.message}`)));
-        res.on('end', () =>
-          settle(() => {
-            const pid = res.statusCode === 200 ? pidOf(body) : undefined;
-            if (pid === undefined) {
-              fail(res.statusCode === 200 ? 'bad body' : `status ${res.statusCode}`, `${kind} ${path}: ${body.slice(0, 120)}`);
-              return;
-            }
-            records.okStart.push(start);
-            records.okLatency.push(performance.now() - start);
-            records.okTag.push(tagOf(kind, slow));
-            records.okPid.push(pid);
-          }),
-        );
-      });
-      req.setTimeout(timeoutMs, () => {
-        settle(() => fail('timeout', `${kind} ${path}: no response within ${timeoutMs}ms`));
-        req.destroy();
-      });
-      req.on('error', (err: NodeJS.ErrnoException) => settle(() => fail(err.code ?? err.message, `${kind} ${path}: ${err.message}`)));
-      req.end();
-    });
+  const request = async (kind: ClientKind, agent: http.Agent | false, slow: boolean) => {
+    const start = performance.now();
+    const path = slow ? '/slow' : '/fast';
+    const outcome = await get({ port: options.port, path, agent, timeoutMs });
+    if (!outcome.ok) return fail(outcome.kind, `${kind} ${path}: ${outcome.detail}`);
+    records.okStart.push(start);
+    records.okLatency.push(performance.now() - start);
+    records.okTag.push(tagOf(kind, slow));
+    records.okPid.push(outcome.pid);
+  };
 
   const client = async (kind: ClientKind, agent: http.Agent | false, pauseMs: () => number) => {
     for (let i = 1; !stopped && requests < options.maxRequests && performance.now() < deadline; i++) {
@@ -138,14 +112,4 @@ export function startLoad(options: LoadOptions): RunningLoad {
       return done;
     },
   };
-}
-
-/** The pid in the app's JSON answer, or undefined when the body is not that. */
-export function pidOf(body: string): number | undefined {
-  try {
-    const pid = (JSON.parse(body) as { pid?: unknown }).pid;
-    return typeof pid === 'number' ? pid : undefined;
-  } catch {
-    return undefined;
-  }
 }

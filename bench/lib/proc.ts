@@ -4,9 +4,9 @@
 // carries this run's id: SIGTERM, then SIGKILL.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import { delay, isAlive } from '../../test/support/cluster.js';
+import { get } from './request.js';
 
 /** This run's marker, set in the environment of every process the benchmark starts. */
 export const RUN_ID = `${process.pid}-${Date.now()}`;
@@ -85,16 +85,8 @@ export function freePort(): Promise<number> {
 }
 
 /** True when GET /fast on a new connection answers 200 within timeoutMs. */
-export function probe(port: number, timeoutMs = 2000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/fast', agent: false, timeout: timeoutMs }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200));
-      res.on('error', () => resolve(false));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-  });
+export async function probe(port: number, timeoutMs = 2000): Promise<boolean> {
+  return (await get({ port, path: '/fast', agent: false, timeoutMs })).ok;
 }
 
 /** Polls probe() until the port serves, or throws after timeoutMs. */

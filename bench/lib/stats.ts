@@ -36,8 +36,9 @@ export interface LoadSummary {
   maxGapMs: number;
   /** From the first failure to the last (0 with fewer than two). */
   failingMs: number;
-  /** How many different worker pids answered. */
+  /** How many different worker pids answered, and the busiest one's share of the responses. */
   pids: number;
+  busiestShare: number;
 }
 
 /** Summarises the records of a load that ran from t0 until it was told to stop at t1. */
@@ -77,7 +78,15 @@ export function summarise(records: LoadRecords, t0: number, t1: number, windows:
     maxGapMs: round(maxGap(ends)),
     failingMs: round(records.failAt.length > 1 ? Math.max(...records.failAt) - Math.min(...records.failAt) : 0),
     pids: new Set(records.okPid).size,
+    busiestShare: round(busiest(records.okPid) / records.okPid.length),
   };
+}
+
+/** The most responses any one pid gave. */
+function busiest(pids: readonly number[]): number {
+  const counts = new Map<number, number>();
+  for (const pid of pids) counts.set(pid, (counts.get(pid) ?? 0) + 1);
+  return Math.max(0, ...counts.values());
 }
 
 /** p50, p99 and count of a list of latencies (ms, two decimals). */
@@ -93,9 +102,9 @@ export function maxGap(times: readonly number[]): number {
   return gap;
 }
 
-/** Counts of each series' times per bucket of bucketMs from t0 to t1 (later ones in the last bucket). */
+/** Counts of each series' times per whole bucket of bucketMs from t0 to t1; later times count in the last bucket. */
 export function buckets(series: readonly (readonly number[])[], t0: number, t1: number, bucketMs: number): number[][] {
-  const n = Math.max(1, Math.ceil((t1 - t0) / bucketMs));
+  const n = Math.max(1, Math.floor((t1 - t0) / bucketMs));
   return series.map((times) => {
     const counts = new Array<number>(n).fill(0);
     for (const t of times) {

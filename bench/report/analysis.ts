@@ -10,11 +10,14 @@ export interface SteadyRow {
   system: string;
   rps: number;
   perRound: number[];
-  /** rps / node:cluster's rps (medians). */
+  /** rps / node:cluster's rps (medians), and node:cluster's. */
   ratio: number;
+  baselineRps: number;
   fastP50: number;
   fastP99: number;
   slowP99: number;
+  /** The busiest worker's share of the responses (median over rounds). */
+  busiestShare: number;
   failed: number;
 }
 
@@ -22,6 +25,8 @@ export interface EventRow {
   system: string;
   events: number;
   eventsFailed: number;
+  /** Distinct worker pids that answered, summed over rounds: reloads that really replaced workers raise it. */
+  pids: number;
   eventMsMedian: number;
   eventMsMax: number;
   requests: number;
@@ -29,8 +34,9 @@ export interface EventRow {
   failures: Record<string, number>;
   /** Worst round's p99 of /fast requests that started during an event. */
   p99During: number;
-  /** That over the system's steady p99 (mixed load). */
+  /** That over the system's steady p99 (mixed load), and that steady p99. */
   p99Ratio: number;
+  steadyP99: number;
   maxGapMs: number;
   failingMs: number;
   masterMaxMiB: number;
@@ -54,14 +60,16 @@ export function steadyRows(report: BenchReport, load: string): SteadyRow[] {
       rps: round(median(perRound)),
       perRound,
       ratio: NaN,
+      baselineRps: NaN,
       fastP50: round(median(trials.map((t) => t.load.fast.p50))),
       fastP99: round(median(trials.map((t) => t.load.fast.p99))),
       slowP99: round(median(trials.map((t) => t.load.slow.p99))),
+      busiestShare: round(median(trials.map((t) => t.load.busiestShare))),
       failed: sum(trials.map((t) => t.load.failed)),
     };
   });
   const base = rows.find((r) => r.system === BASELINE)?.rps ?? NaN;
-  return rows.map((r) => ({ ...r, ratio: round(r.rps / base) }));
+  return rows.map((r) => ({ ...r, ratio: round(r.rps / base), baselineRps: base }));
 }
 
 /** Scenario 2 or 3 rows. */
@@ -77,6 +85,7 @@ export function eventRows(report: BenchReport, trials: readonly TrialResult[]): 
       system,
       events: events.length,
       eventsFailed: events.filter((e) => !e.ok).length,
+      pids: sum(mine.map((t) => t.load.pids)),
       eventMsMedian: round(median(durations)),
       eventMsMax: round(Math.max(...durations)),
       requests: sum(mine.map((t) => t.load.requests)),
@@ -84,6 +93,7 @@ export function eventRows(report: BenchReport, trials: readonly TrialResult[]): 
       failures: mergeCounts(mine.map((t) => t.load.failures)),
       p99During: round(p99During),
       p99Ratio: round(p99During / steadyP99),
+      steadyP99,
       maxGapMs: round(Math.max(...mine.map((t) => t.load.maxGapMs))),
       failingMs: round(Math.max(...mine.map((t) => t.load.failingMs))),
       masterMaxMiB: round(Math.max(...mine.map((t) => t.masterMemory.maxMiB))),
@@ -115,10 +125,15 @@ export function targets(report: BenchReport): Target[] {
     );
   }
   for (const s of report.steady) {
-    const row = steadyRows(report, s.load).find((r) => r.system === 'baton');
-    if (row) list.push({ what: `steady throughput >= 0.97 x node:cluster (${s.load} load)`, value: `${row.ratio} x (${row.rps} vs ${round(row.rps / row.ratio)} req/s)`, met: row.ratio >= 0.97 });
+    const rows = steadyRows(report, s.load);
+    const row = rows.find((r) => r.system === 'baton');
+    const base = rows.find((r) => r.system === BASELINE);
+    if (!row || !base) continue;
+    // How much node:cluster's own rounds differ, to judge a small miss against noise.
+    const spread = base.perRound.length > 1 ? `; node:cluster's own rounds spread ${Math.round(((Math.max(...base.perRound) - Math.min(...base.perRound)) / base.rps) * 100)}%` : '';
+    list.push({ what: `steady throughput >= 0.97 x node:cluster (${s.load} load)`, value: `${row.ratio} x (${row.rps} vs ${row.baselineRps} req/s${spread})`, met: row.ratio >= 0.97 });
   }
-  if (reload) list.push({ what: 'p99 latency during a reload <= 2 x steady (mixed load, /fast)', value: `${reload.p99Ratio} x (${reload.p99During} ms vs ${round(reload.p99During / reload.p99Ratio)} ms)`, met: reload.p99Ratio <= 2 });
+  if (reload) list.push({ what: 'p99 latency during a reload <= 2 x steady (mixed load, /fast)', value: `${reload.p99Ratio} x (${reload.p99During} ms vs ${reload.steadyP99} ms)`, met: reload.p99Ratio <= 2 });
   return list;
 }
 

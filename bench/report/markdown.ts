@@ -34,22 +34,22 @@ export function markdown(report: BenchReport, charts: ChartFiles): string {
       `scenario alternates the systems round by round. The run took ${(report.durationMs / 60_000).toFixed(1)} minutes. Raw data: the JSON file of the same name.`,
     '',
   );
-  if (baton) out.push(`**Headline:** steady throughput under the mixed load, baton / node:cluster = **${baton.ratio}** (${baton.rps} vs ${round(baton.rps / baton.ratio)} req/s, medians of ${baton.perRound.length} rounds).`, '');
+  if (baton) out.push(`**Headline:** steady throughput under the mixed load, baton / node:cluster = **${baton.ratio}** (${baton.rps} vs ${baton.baselineRps} req/s, medians of ${baton.perRound.length} rounds).`, '');
 
   out.push('## Targets', '');
   out.push(missed.length === 0 ? 'baton meets every target in this run.' : `**baton misses ${missed.length} of ${verdicts.length} targets in this run:** ${missed.map((t) => t.what).join('; ')}.`, '');
   out.push(table(['target', 'measured (baton)', 'verdict'], verdicts.map((t) => [t.what, t.value, t.met ? 'met' : '**MISSED**'])), '');
 
   out.push('## 1. Steady throughput and latency', '');
-  out.push(`No reloads. Each system gets a ${plan.warmupMs / 1000} s warm-up, then the measured run; rounds alternate the order of the systems. node:cluster (SCHED_NONE) is node:cluster with \`NODE_CLUSTER_SCHED_POLICY=none\`: workers accept straight from the shared socket instead of the primary accepting and passing each connection on (the default, round robin).`, '');
+  out.push(`No reloads. Each system gets a ${plan.warmupMs / 1000} s warm-up, then the measured run; rounds alternate the order of the systems. node:cluster (SCHED_NONE) is node:cluster with \`NODE_CLUSTER_SCHED_POLICY=none\`: workers accept straight from the shared socket instead of the primary accepting and passing each connection on (the default, round robin). "Busiest worker's share" is the fraction of responses the busiest worker gave: 0.5 is an even spread over 2 workers. Where workers accept straight from the socket (baton, SCHED_NONE), the kernel picks which waiting worker takes each connection, and it often picks the same one.`, '');
   out.push(`![steady throughput](${charts.steady})`, '');
   for (const s of report.steady) {
     const load = plan.steady.find((l) => l.name === s.load)!;
     out.push(`### ${s.load}: ${describeMix(s.mix)}; ${load.rounds} rounds of ${load.seconds} s`, '');
     out.push(
       table(
-        ['system', 'req/s (median)', 'per round', `vs ${BASELINE}`, 'p50 /fast ms', 'p99 /fast ms', 'p99 /slow ms', 'failed'],
-        steadyRows(report, s.load).map((r) => [r.system, r.rps, r.perRound.join(', '), r.ratio, r.fastP50, r.fastP99, r.slowP99, r.failed]),
+        ['system', 'req/s (median)', 'per round', `vs ${BASELINE}`, 'p50 /fast ms', 'p99 /fast ms', 'p99 /slow ms', 'busiest worker\'s share', 'failed'],
+        steadyRows(report, s.load).map((r) => [r.system, r.rps, r.perRound.join(', '), r.ratio, r.fastP50, r.fastP99, r.slowP99, r.busiestShare, r.failed]),
       ),
       '',
     );
@@ -65,8 +65,8 @@ export function markdown(report: BenchReport, charts: ChartFiles): string {
   );
   out.push(
     table(
-      ['system', 'reloads (failed)', 'took ms (median / max)', 'requests', 'failed', 'failures by kind', 'p99 /fast during reloads ms', 'vs steady', 'longest gap ms'],
-      eventRows(report, report.reload).map((r) => [r.system, `${r.events} (${r.eventsFailed})`, `${r.eventMsMedian} / ${r.eventMsMax}`, r.requests, r.failed, kinds(r.failures), r.p99During, `${r.p99Ratio} x`, r.maxGapMs]),
+      ['system', 'reloads (failed)', 'took ms (median / max)', 'worker pids that answered', 'requests', 'failed', 'failures by kind', 'p99 /fast during reloads ms', 'vs steady', 'longest gap ms'],
+      eventRows(report, report.reload).map((r) => [r.system, `${r.events} (${r.eventsFailed})`, `${r.eventMsMedian} / ${r.eventMsMax}`, r.pids, r.requests, r.failed, kinds(r.failures), r.p99During, `${r.p99Ratio} x`, r.maxGapMs]),
     ),
     '',
   );
@@ -99,13 +99,14 @@ export function markdown(report: BenchReport, charts: ChartFiles): string {
   );
   out.push(
     table(
-      ['system', 'connections', 'held throughout', 'closed while idle', 'closed cleanly', 'failed requests', 'failures by kind', 'lost', 'reload / master ok'],
+      ['system', 'connections', 'held throughout', 'last served by the final workers', 'closed while idle', 'closed cleanly', 'failed requests', 'failures by kind', 'lost', 'reload / master ok'],
       systemsOf(report.idle).map((system) => {
         const t = report.idle.filter((i) => i.system === system);
         return [
           system,
           sum(t.map((i) => i.connections.connections)),
           sum(t.map((i) => i.connections.heldThroughout)),
+          sum(t.map((i) => i.onCurrentWorkers)),
           sum(t.map((i) => i.connections.closedWhileIdle)),
           sum(t.map((i) => i.connections.closedCleanly)),
           sum(t.map((i) => i.failed)),
@@ -139,7 +140,7 @@ export function markdown(report: BenchReport, charts: ChartFiles): string {
   out.push('## How this was measured', '');
   out.push(
     '- One benchmark process drives everything: it starts each system on its own 127.0.0.1 port (all stay up, idle while another is measured), and runs the load itself (`bench/lib/load.ts`).',
-    '- The load never retries. A request fails if it does not end in a 200 with the app\'s JSON body: connection refused or reset, socket hang up, a timeout (10 s), a bad status. Failures are counted by kind.',
+    `- The load never retries. A request fails if it does not end in a 200 with the app's JSON body: connection refused or reset, socket hang up, a timeout (${plan.reload.requestTimeoutMs / 1000} s), a bad status. Failures are counted by kind.`,
     '- Client kinds: *keep-alive* clients send the next request as soon as the last one ends; *sparse* keep-alive clients wait 20-400 ms between requests (idle connections that a drain must not cut); *new-connection* clients open a connection per request. /slow answers after 200 ms.',
     '- Rounds alternate the systems (A B C, then B C A, ...). Steady numbers are medians over rounds; latency during reloads and the longest gap are from the worst round.',
     '- Times of reloads and replacements are measured from the command issued to the command returned (`baton reload`, `pm2 reload`, an IPC message to the node:cluster primary).',

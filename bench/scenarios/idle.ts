@@ -15,12 +15,15 @@ export interface IdlePlan {
   /** Quiet time after the ramp, after the reload, and after the master replacement. */
   holdMs: number;
   intervalMs: readonly [number, number];
+  requestTimeoutMs: number;
 }
 
 export interface IdleTrial {
   system: string;
   round: number;
-  connections: Omit<IdleReport, 'okAt' | 'failAt' | 'lostAt'>;
+  connections: Omit<IdleReport, 'okAt' | 'failAt' | 'lostAt' | 'lastPids'>;
+  /** Connections whose last response came from one of the workers running at the end. */
+  onCurrentWorkers: number;
   /** Connections the clients lost: closed under them while idle, or under a request. */
   lost: number;
   failed: number;
@@ -43,6 +46,7 @@ export async function idleConnections(names: readonly string[], plan: IdlePlan, 
         connections: plan.connections,
         rampMs: plan.rampMs,
         intervalMs: plan.intervalMs,
+        requestTimeoutMs: plan.requestTimeoutMs,
         maxDurationMs: plan.rampMs + 3 * plan.holdMs + 240_000,
       });
       await sleep(plan.rampMs + plan.holdMs);
@@ -52,14 +56,16 @@ export async function idleConnections(names: readonly string[], plan: IdlePlan, 
       // Long enough that every connection sent a request after the replacement.
       await sleep(Math.max(plan.holdMs, plan.intervalMs[1] + 1000));
       const t1 = performance.now();
-      const { okAt, failAt, lostAt, ...report } = await held.stop();
+      const { okAt, failAt, lostAt, lastPids, ...report } = await held.stop();
       await system.refresh();
+      const current = new Set(system.workerPids());
       const failed = Object.values(report.failures).reduce((a, b) => a + b, 0);
       const [ok, failedTimes, lost] = buckets([okAt, failAt, lostAt], t0, t1, 250);
       const trial: IdleTrial = {
         system: name,
         round: r,
         connections: report,
+        onCurrentWorkers: lastPids.filter((pid) => current.has(pid)).length,
         lost: report.closedWhileIdle + failed,
         failed,
         events: eventRecords([reload, master], t0),
@@ -68,7 +74,8 @@ export async function idleConnections(names: readonly string[], plan: IdlePlan, 
       };
       trials.push(trial);
       log(
-        `idle round ${r + 1} ${name}: ${report.heldThroughout}/${report.connections} held throughout, ` +
+        `idle round ${r + 1} ${name}: ${report.heldThroughout}/${report.connections} held throughout ` +
+          `(${trial.onCurrentWorkers} last served by the workers running at the end), ` +
           `${report.closedWhileIdle} closed while idle, ${report.closedCleanly} closed with Connection: close, ` +
           `${failed} failed requests ${JSON.stringify(report.failures)}` +
           [reload, master].filter((e) => !e.ok).map((e) => `\n    ${e.label} failed: ${e.detail}`).join(''),

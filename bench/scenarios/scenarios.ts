@@ -58,6 +58,8 @@ export interface EventPlan {
   /** Most events per trial; scenario 2 also stops starting reloads tailMs before the end. */
   maxEvents: number;
   tailMs: number;
+  /** A request slower than this fails as "timeout". */
+  requestTimeoutMs: number;
 }
 
 /** Scenarios 2 and 3: the same load as scenario 1's mixed load, with events under it. */
@@ -85,7 +87,7 @@ export async function underEvents(
         }
         return happenings;
       };
-      const trial = await loadTrial(system, r, { mix: plan.mix, durationMs: plan.seconds * 1000, action });
+      const trial = await loadTrial(system, r, { mix: plan.mix, durationMs: plan.seconds * 1000, action, requestTimeoutMs: plan.requestTimeoutMs });
       trials.push(trial);
       await system.refresh();
       const failedEvents = trial.events.filter((e) => !e.ok);

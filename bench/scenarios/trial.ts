@@ -89,6 +89,8 @@ export interface TrialOptions {
   /** What to do under load; resolves with what it did. The load runs at least durationMs. */
   action?: () => Promise<Happening[]>;
   bucketMs?: number;
+  /** A request slower than this fails as "timeout" (default 10 s). */
+  requestTimeoutMs?: number;
 }
 
 /** Runs the load (and the action) against a system and summarises the run. */
@@ -96,7 +98,7 @@ export async function loadTrial(system: System, round: number, options: TrialOpt
   const memory = sampleMemory(system);
   const t0 = performance.now();
   // Bounded by time (the action may overrun the planned duration, up to 2 minutes) and count.
-  const load = startLoad({ port: system.port, mix: options.mix, maxDurationMs: options.durationMs + 120_000, maxRequests: 20_000_000 });
+  const load = startLoad({ port: system.port, mix: options.mix, maxDurationMs: options.durationMs + 120_000, maxRequests: 20_000_000, requestTimeoutMs: options.requestTimeoutMs });
   const happenings = options.action ? await options.action() : [];
   const left = options.durationMs - (performance.now() - t0);
   if (left > 0) await sleep(left);
