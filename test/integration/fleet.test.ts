@@ -52,6 +52,18 @@ function throughProxy(t: Context, proxy: Proxy): Load {
   return load;
 }
 
+/** Two hosts behind a proxy, with load flowing through it to both. */
+async function startPool(t: Context, start: (dir: string, front: number, backends: readonly Backend[]) => Promise<Proxy>) {
+  const hosts = await startHosts(t);
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  const proxy = await start(tmp.dir, await freePort(), hosts);
+  t.after(() => proxy.stop());
+  const load = throughProxy(t, proxy);
+  await servedByAll(load, hosts);
+  return { hosts, proxy, load };
+}
+
 /** Waits until the load has been answered by the workers of every host. */
 async function servedByAll(load: Load, hosts: readonly Host[]): Promise<void> {
   for (const host of hosts) {
@@ -95,13 +107,7 @@ async function restartEach(hosts: Host[], load: Load, grace: string): Promise<vo
 }
 
 test('HAProxy in front: examples/fleet/roll.sh upgrades each host in turn and no request fails', { timeout: 120_000 }, async (t) => {
-  const hosts = await startHosts(t);
-  const tmp = tempDir();
-  t.after(tmp.remove);
-  const proxy = await startHaproxy(tmp.dir, await freePort(), hosts);
-  t.after(() => proxy.stop());
-  const load = throughProxy(t, proxy);
-  await servedByAll(load, hosts);
+  const { hosts, proxy, load } = await startPool(t, startHaproxy);
 
   // Hosts are named by their health port; the local runner stands in for ssh.
   const roll = await runCommand('bash', [join(ROOT, 'examples', 'fleet', 'roll.sh'), 'upgrade', ...hosts.map((h) => String(h.healthPort))], {
@@ -119,13 +125,7 @@ test('HAProxy in front: examples/fleet/roll.sh upgrades each host in turn and no
 });
 
 test('HAProxy in front: stopping each host with --lb-grace and starting it again fails no request', { timeout: 120_000 }, async (t) => {
-  const hosts = await startHosts(t);
-  const tmp = tempDir();
-  t.after(tmp.remove);
-  const proxy = await startHaproxy(tmp.dir, await freePort(), hosts);
-  t.after(() => proxy.stop());
-  const load = throughProxy(t, proxy);
-  await servedByAll(load, hosts);
+  const { hosts, proxy, load } = await startPool(t, startHaproxy);
 
   await restartEach(hosts, load, '1500ms');
   const report = await load.stop();
@@ -133,13 +133,7 @@ test('HAProxy in front: stopping each host with --lb-grace and starting it again
 });
 
 test('nginx in front: a master upgrade on each host in turn fails no request; stop and start is measured', { timeout: 120_000 }, async (t) => {
-  const hosts = await startHosts(t);
-  const tmp = tempDir();
-  t.after(tmp.remove);
-  const proxy = await startNginx(tmp.dir, await freePort(), hosts);
-  t.after(() => proxy.stop());
-  const load = throughProxy(t, proxy);
-  await servedByAll(load, hosts);
+  const { hosts, proxy, load } = await startPool(t, startNginx);
 
   await upgradeEach(hosts);
   await servedByAll(load, hosts);
