@@ -37,6 +37,8 @@ class Master {
   private leaving = false;
   private stopping: Promise<void> | undefined;
   private upgrading = false;
+  /** The successor of a running upgrade until it is ready: a stop now kills it. */
+  private pendingSuccessor: SuccessorProcess | undefined;
   /** Set once a successor owns everything: this process must not close or unlink it. */
   private handedOver = false;
   private readonly done: Promise<void>;
@@ -66,7 +68,7 @@ class Master {
 
   installSignals(): void {
     process.on('SIGHUP', () => {
-      this.supervisor.reload().catch((err) => this.logSignalError('SIGHUP', err));
+      this.reload(undefined).catch((err) => this.logSignalError('SIGHUP', err));
     });
     process.on('SIGUSR2', () => {
       this.upgrade(undefined).catch((err) => this.logSignalError('SIGUSR2', err));
@@ -82,6 +84,8 @@ class Master {
 
   /** Stops gracefully; with lbGraceMs, first tells the load balancer (503) and keeps serving that long. */
   stop(why: string, lbGraceMs = this.options.lbGraceMs): Promise<void> {
+    // A stop wins over an upgrade that has not reached its point of no return.
+    void this.pendingSuccessor?.kill(this.options.killTimeoutMs);
     if (!this.stopping) {
       const grace = this.options.health && lbGraceMs > 0 ? lbGraceMs : 0;
       this.log.info(`${why}: stopping gracefully${grace ? `; /healthz says 503 for ${grace}ms first (--lb-grace)` : ''}`);
@@ -121,10 +125,14 @@ class Master {
         health: this.health !== undefined,
       };
       successor = new SuccessorProcess(node, state, this.listeners, this.health ? healthFd(this.health) : undefined);
+      this.pendingSuccessor = successor;
       this.log.info(`upgrade: started new master ${successor.pid} on ${node}; waiting for its workers`);
       const ready = await successor.ready(this.options.upgradeTimeoutMs);
+      // A stop that came while the successor started wins: it is killed, not handed to.
+      if (this.stopping) throw errors.stopping();
       // From here on the successor serves; this master only winds down.
       committed = true;
+      this.pendingSuccessor = undefined;
       // The successor answers health checks now (it is ready); this master, draining, stops.
       this.health?.close();
       this.log.info(`upgrade: new master ${ready.pid} (node ${ready.node}) is ready; draining this master's workers`);
@@ -154,7 +162,13 @@ class Master {
       throw isBatonError(err) ? err : errors.upgradeFailed(message);
     } finally {
       this.upgrading = false;
+      this.pendingSuccessor = undefined;
     }
+  }
+
+  private reload(batch: string | undefined): Promise<unknown> {
+    if (this.upgrading) return Promise.reject(errors.reloadInProgress());
+    return this.supervisor.reload(batch === undefined ? undefined : parseBatchSpec(batch));
   }
 
   /** After a successor failed past the point of no return: a fresh set of workers and the control socket again. */
@@ -200,8 +214,7 @@ class Master {
       case 'reload': {
         const batch = request.args?.batch;
         if (batch !== undefined && typeof batch !== 'string') throw errors.badRequest('"batch" must be a string such as "1" or "25%"');
-        if (this.upgrading) throw errors.reloadInProgress();
-        return this.supervisor.reload(batch === undefined ? undefined : parseBatchSpec(batch));
+        return this.reload(batch);
       }
       case 'upgrade': {
         const node = request.args?.node;

@@ -197,3 +197,28 @@ test('a successor that dies after it was ready, while the old master drains, is 
   assert.equal(after.workers.filter((w) => w.state === 'ready').length, 2);
   assert.equal((await getJson(port)).status, 200);
 });
+
+test('a stop during an upgrade wins: the successor is killed and the cluster stops', { timeout: 60_000 }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  const delayFile = join(tmp.dir, 'boot-delay');
+  const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'app.mjs'), dir: tmp.dir, workers: 2, env: { BOOT_DELAY_FILE: delayFile } });
+  t.after(() => cluster.destroy());
+  writeFileSync(delayFile, '3000');
+  const outputBefore = cluster.output.length;
+  const upgrade = cluster.cli(['upgrade']);
+  const successorPid = await waitFor('the successor to start its workers', () => {
+    const tail = cluster.output.slice(outputBefore);
+    const pid = /upgrade: started new master (\d+)/.exec(tail)?.[1];
+    return pid && /booting slowly/.test(tail) ? Number(pid) : undefined;
+  });
+  const successorWorkers = [...cluster.output.slice(outputBefore).matchAll(/worker \d+ started \(pid (\d+)/g)].map((m) => Number(m[1]));
+  cluster.track([successorPid], true);
+  cluster.track(successorWorkers);
+
+  cluster.child.kill('SIGTERM');
+  const result = await upgrade;
+  assert.deepEqual(await cluster.exited(), { code: 0, signal: null }, cluster.output.slice(-2000));
+  assert.equal(result.code, 1, result.stdout);
+  await waitFor('the successor and its workers to be gone', () => [successorPid, ...successorWorkers].every((pid) => !isAlive(pid)), 10_000);
+});
