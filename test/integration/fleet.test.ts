@@ -149,6 +149,21 @@ test('nginx in front: a master upgrade on each host in turn fails no request; st
   t.diagnostic(`nginx, stop --lb-grace and start of each host: ${restarts.requests} requests, ${restarts.failed} failed ${JSON.stringify(restarts.failures)}`);
 });
 
+test('with --lb-grace given at start, SIGTERM first turns /healthz to 503 while the app still serves', { timeout: 30_000 }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  const healthPort = await freePort();
+  const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'app.mjs'), dir: tmp.dir, args: ['--health', `127.0.0.1:${healthPort}`, '--lb-grace', '2s'] });
+  t.after(() => cluster.destroy());
+  const port = await cluster.port();
+  assert.equal((await get(healthPort, '/healthz')).status, 200);
+  cluster.child.kill('SIGTERM');
+  await waitFor('/healthz to say 503', async () => (await get(healthPort, '/healthz')).status === 503);
+  assert.equal((await getJson(port)).status, 200, 'the app still serves during the grace period');
+  assert.deepEqual(await cluster.exited(), { code: 0, signal: null });
+  assert.match(cluster.output, /SIGTERM: stopping gracefully; \/healthz says 503 for 2000ms first/);
+});
+
 test('the health endpoint: 503 while starting, 200 while serving (through reloads and upgrades), 503 while leaving', { timeout: 60_000 }, async (t) => {
   const tmp = tempDir();
   t.after(tmp.remove);

@@ -222,3 +222,23 @@ test('a stop during an upgrade wins: the successor is killed and the cluster sto
   assert.equal(result.code, 1, result.stdout);
   await waitFor('the successor and its workers to be gone', () => [successorPid, ...successorWorkers].every((pid) => !isAlive(pid)), 10_000);
 });
+
+test('a successor that misses --upgrade-timeout is killed and the old master keeps serving', { timeout: 60_000 }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  const delayFile = join(tmp.dir, 'boot-delay');
+  const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'app.mjs'), dir: tmp.dir, workers: 1, args: ['--upgrade-timeout', '1s'], env: { BOOT_DELAY_FILE: delayFile } });
+  t.after(() => cluster.destroy());
+  const before = await cluster.status();
+  writeFileSync(delayFile, '4000');
+  const outputBefore = cluster.output.length;
+  const result = await cluster.cli(['upgrade']);
+  const successorPid = Number(/upgrade: started new master (\d+)/.exec(cluster.output.slice(outputBefore))?.[1]);
+  cluster.track([successorPid], true);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, new RegExp(`the new master \\(pid ${successorPid}\\) was not ready within 1000ms \\(--upgrade-timeout\\)`));
+  await waitFor('the late successor to be gone', () => !isAlive(successorPid));
+  const after = await cluster.status();
+  assert.equal(after.pid, before.pid);
+  assert.equal((await getJson(await cluster.port())).pid, before.workers[0]!.pid);
+});
