@@ -4,6 +4,10 @@
 import { isBatonError } from '../errors.js';
 import { runCli } from './commands.js';
 
+// A master outlives the terminal or pipe it was started from: a write to a closed
+// stdout or stderr (EPIPE) must not take the cluster down.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 runCli(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {

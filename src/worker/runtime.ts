@@ -112,6 +112,10 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
     else handle.close?.();
   };
 
+  // Our stdout and stderr are pipes to the master: once it is gone, a write fails with
+  // EPIPE, which must not crash a worker that is finishing its requests.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
   // The master is gone (killed, or crashed): finish what is in flight, then leave.
   // It may have gone before this code ran, and then no event will come.
   process.on('disconnect', () => drainer.drain(false));

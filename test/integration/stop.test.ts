@@ -54,3 +54,20 @@ test('a worker that ignores its drain is sent SIGTERM after --drain-timeout, the
   assert.ok((await hung) instanceof Error, 'the request that never ended was cut by SIGKILL');
   assert.deepEqual(await cluster.exited(), { code: 0, signal: null });
 });
+
+test('a master whose stdout and stderr readers go away keeps serving (EPIPE is not fatal)', { timeout: 30_000 }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'app.mjs'), dir: tmp.dir, workers: 1 });
+  t.after(() => cluster.destroy());
+  const port = await cluster.port();
+  // As when the terminal it was started from closes: every later log write fails.
+  cluster.child.stdout!.destroy();
+  cluster.child.stderr!.destroy();
+  for (let i = 0; i < 2; i++) {
+    const reload = await cluster.cli(['reload']);
+    assert.equal(reload.code, 0, reload.stderr);
+  }
+  assert.equal((await get(port, '/fast')).status, 200);
+  assert.equal(cluster.child.exitCode, null, 'the master is still running');
+});
