@@ -16,6 +16,7 @@ import type { Listener } from './listeners.js';
 import type { Logger } from './log.js';
 import { WorkerProcess } from './worker-process.js';
 import type { ExitInfo } from './worker-process.js';
+import type { HandoffRoute, NativeHandle, OperationRecord, ReloadResult, StatusSnapshot, SupervisorCounters, WorkerStatus } from './status.js';
 
 interface Slot {
   index: number;
@@ -41,54 +42,7 @@ interface Worker {
   timers: NodeJS.Timeout[];
 }
 
-export interface WorkerStatus {
-  id: number | null;
-  pid: number | null;
-  slot: number;
-  generation: number;
-  state: WorkerState | 'backoff';
-  uptimeMs: number;
-  restarts: number;
-  nextRestartInMs?: number;
-}
-
-export interface OperationRecord {
-  kind: 'reload';
-  generation: number;
-  ok: boolean;
-  startedAt: string;
-  durationMs: number;
-  error?: string;
-}
-
-export interface StatusSnapshot {
-  pid: number;
-  node: string;
-  startedAt: string;
-  uptimeMs: number;
-  generation: number;
-  operation: 'reload' | 'upgrade' | 'stop' | null;
-  listeners: string[];
-  workers: WorkerStatus[];
-  lastReload: OperationRecord | null;
-}
-
-/** Counters a successor master carries on from, so ids and generations never repeat. */
-export interface SupervisorCounters {
-  nextId: number;
-  nextGeneration: number;
-  generation: number;
-  restarts: number[];
-}
-
-/** Where idle connections go when no local worker can take them (the successor master). */
-export type HandoffRoute = (key: string, hops: number, handle: NativeHandle) => void;
-
-export interface ReloadResult {
-  generation: number;
-  durationMs: number;
-  workers: number;
-}
+export type { HandoffRoute, NativeHandle, OperationRecord, ReloadResult, StatusSnapshot, SupervisorCounters, WorkerStatus } from './status.js';
 
 /** Runs the cluster: start, rolling reload, crash respawn, graceful stop. */
 export class Supervisor {
@@ -450,7 +404,6 @@ export class Supervisor {
   }
 }
 
-export type NativeHandle = { close(): void };
 
 function withStderr(message: string, lines: string[]): string {
   if (lines.length === 0) return `${message} (it wrote nothing to stderr)`;
