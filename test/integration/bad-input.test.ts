@@ -27,7 +27,8 @@ test('usage errors exit 2 with a message that says what to do', { timeout: 30_00
   const { dir, app } = publicDir(t);
   const cases: Array<[string[], RegExp]> = [
     [['start', app, '--bogus'], /Unknown option '--bogus'.*baton start --help/],
-    [['frobnicate'], /unknown command "frobnicate"/],
+    [['frobnicate'], /unknown command "frobnicate"\. Commands: start, reload, upgrade, status, stop/],
+    [['stauts'], /unknown command "stauts"\. Did you mean "status"\?/],
     [['start', join(dir, 'missing.js')], /app file not found: .*missing\.js/],
     [['start'], /missing the app to run/],
     [['start', app, '--workers', 'lots'], /invalid value "lots" for --workers/],

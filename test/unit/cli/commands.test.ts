@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { resolveStartOptions } from '../../../src/cli/commands.js';
+import { closest, resolveStartOptions } from '../../../src/cli/commands.js';
 import { BatonError, EXIT_USAGE } from '../../../src/errors.js';
 
 // A temp dir holding a dummy app.js and a lib/ directory, removed after the file's tests.
@@ -137,4 +137,19 @@ describe('resolveStartOptions', () => {
     assertUsageError(() => resolveWith({ listen: ['3000', 'nope'] }), 'BATON_INVALID_OPTION', /^invalid value "nope" for --listen:/);
     assertUsageError(() => resolveWith({ batch: '0' }), 'BATON_INVALID_OPTION', /for --batch:/);
   });
+});
+
+describe('closest', () => {
+  const known = ['start', 'reload', 'upgrade', 'status', 'stop'];
+  for (const [typo, meant] of [
+    ['stauts', 'status'],
+    ['relaod', 'reload'],
+    ['upgarde', 'upgrade'],
+    ['strat', 'start'],
+    ['STOP', 'stop'],
+    ['reloads', 'reload'],
+  ] as const) {
+    test(`suggests "${meant}" for "${typo}"`, () => assert.equal(closest(typo, known), meant));
+  }
+  test('suggests nothing for a word that is nothing like a command', () => assert.equal(closest('frobnicate', known), undefined));
 });
