@@ -35,6 +35,7 @@ const START_OPTIONS: Options = {
   'upgrade-timeout': { type: 'string' },
   health: { type: 'string' },
   'lb-grace': { type: 'string' },
+  watch: { type: 'boolean' },
 };
 
 /** Runs a CLI invocation; resolves with the process exit code. */
@@ -153,6 +154,7 @@ export function resolveStartOptions(values: Record<string, unknown>, positionals
     upgradeTimeoutMs: parseDuration('--upgrade-timeout', str('upgrade-timeout') ?? DEFAULTS.upgradeTimeout),
     health: str('health') === undefined ? undefined : parseHealth(str('health')!),
     lbGraceMs: str('lb-grace') === undefined ? 0 : parseDuration('--lb-grace', str('lb-grace')!),
+    watch: values.watch === true,
     cwd,
     env: { ...process.env },
   };

@@ -27,6 +27,8 @@ Options:
       --drain-timeout <dur>   how long a draining worker may take before SIGTERM (default ${DEFAULTS.drainTimeout})
       --kill-timeout <dur>    how long after SIGTERM before SIGKILL (default ${DEFAULTS.killTimeout})
       --wait-ready            a worker is ready only once the app calls ready() from baton/worker
+      --watch                 development: reload when files under the app's directory change
+                              (not node_modules or dot-directories)
       --node-arg <flag>       a Node.js flag for the workers; repeat for several, and write
                               flags that start with a dash as --node-arg=--import=tsx
       --pid-file <path>       keep the live master's pid in this file (follows upgrades)

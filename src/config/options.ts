@@ -25,6 +25,8 @@ export interface MasterOptions {
   health: { host: string; port: number } | undefined;
   /** On SIGTERM/SIGINT: how long /healthz says 503 before the drain starts (0 = none). */
   lbGraceMs: number;
+  /** Development: reload when files under the app's directory change. */
+  watch: boolean;
   cwd: string;
   env: NodeJS.ProcessEnv;
 }

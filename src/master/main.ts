@@ -4,6 +4,7 @@
 // (binding its listeners) or as a successor (wrapping the fds the old master passed).
 import { accessSync, constants as fsConstants } from 'node:fs';
 import type net from 'node:net';
+import { dirname } from 'node:path';
 import { closeControl, listenControl } from '../control/server.js';
 import type { Request } from '../control/protocol.js';
 import { DEFAULTS } from '../config/options.js';
@@ -22,6 +23,7 @@ import { SuccessorProcess } from './successor-process.js';
 import { Supervisor } from './supervisor.js';
 import type { NativeHandle } from './supervisor.js';
 import { notifySystemd, systemdListeners } from './systemd.js';
+import { watchForReload } from './watch.js';
 
 export interface UpgradeResult {
   pid: number;
@@ -64,6 +66,13 @@ class Master {
     if (!this.options.health) return;
     const state = { serving: () => this.supervisor.started, leaving: () => this.leaving, ready: () => this.supervisor.allReady() };
     this.health = await serveHealth(state, inheritedFd === undefined ? this.options.health : { fd: inheritedFd });
+  }
+
+  /** Development watch mode: reloads when files under the app's directory change. */
+  watch(): () => void {
+    const dir = dirname(this.options.app);
+    this.log.info(`watch: reloading on changes under ${dir}`);
+    return watchForReload({ dir, reload: () => this.reload(undefined), log: (m) => this.log.info(m) });
   }
 
   installSignals(): void {
@@ -269,7 +278,9 @@ export async function runMaster(options: MasterOptions, log = new Logger()): Pro
   }
   const notified = await notifySystemd('READY=1');
   if (notified) log.warn(notified);
+  const unwatch = options.watch ? master.watch() : undefined;
   await master.finished();
+  unwatch?.();
   await master.close();
   log.info('master exiting');
   return 0;
@@ -325,7 +336,9 @@ export async function runSuccessor(log = new Logger()): Promise<number> {
   // If the old master dies before it hands over, this one carries on alone.
   process.once('disconnect', () => void takeover('the old master is gone'));
   tell({ v: HANDOVER_VERSION, type: 'ready', pid: process.pid, node: process.version });
+  const unwatch = options.watch ? master.watch() : undefined;
   await master.finished();
+  unwatch?.();
   await master.close();
   log.info('master exiting');
   return 0;
