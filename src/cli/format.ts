@@ -22,6 +22,11 @@ export function formatStatus(status: StatusSnapshot): string {
   if (last) {
     lines.push(`last reload generation ${last.generation} ${last.ok ? 'succeeded' : 'FAILED'} in ${last.durationMs}ms at ${last.startedAt}`);
   }
+  const upgrade = status.lastUpgrade;
+  if (upgrade) {
+    const pids = upgrade.toPid ? ` (master ${upgrade.fromPid} → ${upgrade.toPid})` : '';
+    lines.push(`last upgrade${pids} ${upgrade.ok ? 'succeeded' : 'FAILED'} in ${upgrade.durationMs}ms at ${upgrade.startedAt}`);
+  }
   const rows = [['WORKER', 'PID', 'SLOT', 'GEN', 'STATE', 'UPTIME', 'RESTARTS']];
   for (const w of status.workers) {
     const state = w.state === 'backoff' ? `backoff (restart in ${formatUptime(w.nextRestartInMs ?? 0)})` : w.state;

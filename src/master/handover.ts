@@ -27,6 +27,8 @@ export interface HandoverState {
   counters: SupervisorCounters;
   /** The health endpoint's fd follows the listeners' in the stdio table. */
   health: boolean;
+  /** When the upgrade began (ISO time), so the new master can report its duration. */
+  startedAt: string;
 }
 
 /** Messages between an old master and its successor over their IPC channel. */

@@ -21,7 +21,7 @@ import { Logger } from './log.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { SuccessorProcess } from './successor-process.js';
 import { Supervisor } from './supervisor.js';
-import type { NativeHandle } from './supervisor.js';
+import type { NativeHandle, StatusSnapshot } from './supervisor.js';
 import { notifySystemd, systemdListeners } from './systemd.js';
 import { watchForReload } from './watch.js';
 
@@ -39,6 +39,8 @@ class Master {
   private leaving = false;
   private stopping: Promise<void> | undefined;
   private upgrading = false;
+  /** The last upgrade, as `baton status` shows it. */
+  lastUpgrade: StatusSnapshot['lastUpgrade'] = null;
   /** The successor of a running upgrade until it is ready: a stop now kills it. */
   private pendingSuccessor: SuccessorProcess | undefined;
   /** Set once a successor owns everything: this process must not close or unlink it. */
@@ -116,6 +118,7 @@ class Master {
     if (this.stopping) throw errors.stopping();
     if (this.upgrading || this.supervisor.busy) throw errors.reloadInProgress();
     this.upgrading = true;
+    const started = Date.now();
     const node = nodePath ?? this.options.nodePath;
     let successor: SuccessorProcess | undefined;
     let committed = false;
@@ -132,6 +135,7 @@ class Master {
         listeners: this.listeners.map((l) => ({ key: l.key, spec: l.spec, host: l.host, port: l.port })),
         counters: this.supervisor.counters(),
         health: this.health !== undefined,
+        startedAt: new Date(started).toISOString(),
       };
       successor = new SuccessorProcess(node, state, this.listeners, this.health ? healthFd(this.health) : undefined);
       this.pendingSuccessor = successor;
@@ -160,6 +164,16 @@ class Master {
     } catch (err) {
       if (!this.handedOver) await successor?.kill(this.options.killTimeoutMs);
       const message = (err as Error).message;
+      this.lastUpgrade = {
+        kind: 'upgrade',
+        generation: this.supervisor.counters().generation,
+        ok: false,
+        startedAt: new Date(started).toISOString(),
+        durationMs: Date.now() - started,
+        error: message,
+        fromPid: process.pid,
+        ...(successor?.pid === undefined ? {} : { toPid: successor.pid }),
+      };
       if (committed && !this.handedOver) {
         // The successor died after it was ready, while this master drained: nobody may
         // be accepting now. Start workers again here (the sockets never closed).
@@ -217,7 +231,7 @@ class Master {
   private async handle(request: Request): Promise<unknown> {
     switch (request.cmd) {
       case 'status': {
-        const status = this.supervisor.status();
+        const status = { ...this.supervisor.status(), lastUpgrade: this.lastUpgrade };
         return this.upgrading ? { ...status, operation: 'upgrade' } : status;
       }
       case 'reload': {
@@ -314,6 +328,16 @@ export async function runSuccessor(log = new Logger()): Promise<number> {
       log.info(`taking over the control socket (${why})`);
       await master.listen();
       tell({ v: HANDOVER_VERSION, type: 'took-over', pid: process.pid });
+      const startedAt = Date.parse(state.startedAt);
+      master.lastUpgrade = {
+        kind: 'upgrade',
+        generation: supervisor.counters().generation,
+        ok: true,
+        startedAt: state.startedAt,
+        durationMs: Number.isNaN(startedAt) ? 0 : Date.now() - startedAt,
+        fromPid: state.fromPid,
+        toPid: process.pid,
+      };
       process.disconnect?.();
     })();
     return tookOver;

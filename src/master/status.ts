@@ -18,7 +18,8 @@ export interface WorkerStatus {
 }
 
 export interface OperationRecord {
-  kind: 'reload';
+  kind: 'reload' | 'upgrade';
+  /** For a reload: the generation it rolled to. For an upgrade: the generation of the new master's workers. */
   generation: number;
   ok: boolean;
   startedAt: string;
@@ -36,6 +37,8 @@ export interface StatusSnapshot {
   listeners: string[];
   workers: WorkerStatus[];
   lastReload: OperationRecord | null;
+  /** The last master upgrade: from the successor's side if it succeeded (it is this master). */
+  lastUpgrade: (OperationRecord & { fromPid?: number; toPid?: number }) | null;
 }
 
 /** Counters a successor master carries on from, so ids and generations never repeat. */

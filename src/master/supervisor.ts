@@ -237,6 +237,7 @@ export class Supervisor {
       listeners: this.listeners.map((l) => l.key),
       workers,
       lastReload: this.lastReload,
+      lastUpgrade: null,
     };
   }
 

@@ -40,6 +40,7 @@ test('five master upgrades in a row under load fail no request; pid file and con
     assert.match(result.stdout, new RegExp(`upgraded: master ${masters.at(-1)} → ${status.pid}`));
     assert.ok(!masters.includes(status.pid), 'each upgrade makes a new master process');
     assert.equal(readFileSync(pidFile, 'utf8').trim(), String(status.pid), 'the pid file names the live master');
+    assert.deepEqual([status.lastUpgrade?.ok, status.lastUpgrade?.fromPid, status.lastUpgrade?.toPid], [true, masters.at(-1), status.pid]);
     await waitFor(`old master ${masters.at(-1)} to exit`, () => !isAlive(masters.at(-1)!));
     masters.push(status.pid);
   }
@@ -145,6 +146,8 @@ test('a failing successor leaves the old master serving: bad --node, a broken re
   const after = await cluster.status();
   assert.equal(report.failed, 0, describeLoad(report));
   assert.equal(after.pid, before.pid, 'the old master still runs');
+  assert.equal(after.lastUpgrade?.ok, false);
+  assert.match(after.lastUpgrade?.error ?? '', /killed by SIGKILL/);
   assert.deepEqual(after.workers.map((w) => w.pid).sort(), before.workers.map((w) => w.pid).sort(), 'and so do its workers');
   const good = await cluster.cli(['upgrade']);
   assert.equal(good.code, 0, good.stderr);

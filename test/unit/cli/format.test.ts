@@ -40,6 +40,7 @@ function snapshot(overrides: Partial<StatusSnapshot> = {}): StatusSnapshot {
       { id: null, pid: null, slot: 3, generation: 3, state: 'backoff', uptimeMs: 0, restarts: 5, nextRestartInMs: 1_600 },
     ],
     lastReload: null,
+    lastUpgrade: null,
     ...overrides,
   };
 }
@@ -75,6 +76,12 @@ describe('formatStatus', () => {
     const lastReload = { kind: 'reload' as const, generation: 4, ok: false, startedAt: '2024-05-01T10:31:00.000Z', durationMs: 30_000, error: 'not ready' };
     const lines = formatStatus(snapshot({ lastReload })).split('\n');
     assert.equal(lines[2], 'last reload generation 4 FAILED in 30000ms at 2024-05-01T10:31:00.000Z');
+  });
+
+  test('reports the last upgrade with the masters it went between', () => {
+    const lastUpgrade = { kind: 'upgrade' as const, generation: 5, ok: true, startedAt: '2024-05-01T10:32:00.000Z', durationMs: 900, fromPid: 4000, toPid: 4242 };
+    const lines = formatStatus(snapshot({ lastUpgrade })).split('\n');
+    assert.equal(lines[2], 'last upgrade (master 4000 → 4242) succeeded in 900ms at 2024-05-01T10:32:00.000Z');
   });
 
   test('prints only the header row when there are no workers', () => {
