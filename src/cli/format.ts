@@ -12,10 +12,17 @@ export function formatUptime(ms: number): string {
   return `${s}s`;
 }
 
+/** "512KB", "48.3MB", "1.2GB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)}KB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)}MB`;
+  return `${(bytes / 1024 ** 3).toFixed(1)}GB`;
+}
+
 /** The status table. */
 export function formatStatus(status: StatusSnapshot): string {
   const lines = [
-    `master     pid ${status.pid}, node ${status.node}, up ${formatUptime(status.uptimeMs)}, generation ${status.generation}${status.operation ? `, ${status.operation} running` : ''}`,
+    `master     pid ${status.pid}, node ${status.node}, up ${formatUptime(status.uptimeMs)}, memory ${formatBytes(status.rssBytes)}, generation ${status.generation}${status.operation ? `, ${status.operation} running` : ''}`,
     `listening  ${status.listeners.join(', ')}`,
   ];
   const last = status.lastReload;
@@ -27,7 +34,7 @@ export function formatStatus(status: StatusSnapshot): string {
     const pids = upgrade.toPid ? ` (master ${upgrade.fromPid} → ${upgrade.toPid})` : '';
     lines.push(`last upgrade${pids} ${upgrade.ok ? 'succeeded' : 'FAILED'} in ${upgrade.durationMs}ms at ${upgrade.startedAt}`);
   }
-  const rows = [['WORKER', 'PID', 'SLOT', 'GEN', 'STATE', 'UPTIME', 'RESTARTS']];
+  const rows = [['WORKER', 'PID', 'SLOT', 'GEN', 'STATE', 'UPTIME', 'MEMORY', 'CPU', 'RESTARTS']];
   for (const w of status.workers) {
     const state = w.state === 'backoff' ? `backoff (restart in ${formatUptime(w.nextRestartInMs ?? 0)})` : w.state;
     rows.push([
@@ -37,6 +44,8 @@ export function formatStatus(status: StatusSnapshot): string {
       String(w.generation),
       state,
       w.state === 'backoff' ? '-' : formatUptime(w.uptimeMs),
+      w.rssBytes === undefined ? '-' : formatBytes(w.rssBytes),
+      w.cpuPercent === undefined ? '-' : `${w.cpuPercent}%`,
       String(w.restarts),
     ]);
   }

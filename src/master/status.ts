@@ -15,6 +15,10 @@ export interface WorkerStatus {
   uptimeMs: number;
   restarts: number;
   nextRestartInMs?: number;
+  /** Resident memory, bytes (absent when it could not be read). */
+  rssBytes?: number;
+  /** CPU use since the previous status, percent of one core (0 on the first). */
+  cpuPercent?: number;
 }
 
 export interface OperationRecord {
@@ -32,6 +36,8 @@ export interface StatusSnapshot {
   node: string;
   startedAt: string;
   uptimeMs: number;
+  /** The master's own resident memory, bytes. */
+  rssBytes: number;
   generation: number;
   operation: 'reload' | 'upgrade' | 'stop' | null;
   listeners: string[];

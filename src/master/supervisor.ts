@@ -16,6 +16,7 @@ import type { Listener } from './listeners.js';
 import type { Logger } from './log.js';
 import { WorkerProcess } from './worker-process.js';
 import type { ExitInfo } from './worker-process.js';
+import { CpuMeter, readProcStats } from './proc-stats.js';
 import type { HandoffRoute, NativeHandle, OperationRecord, ReloadResult, StatusSnapshot, SupervisorCounters, WorkerStatus } from './status.js';
 
 interface Slot {
@@ -58,6 +59,7 @@ export class Supervisor {
   private lastReload: OperationRecord | null = null;
   private externalRoute: HandoffRoute | undefined;
   private hasStarted = false;
+  private readonly cpu = new CpuMeter();
 
   constructor(
     private readonly options: MasterOptions,
@@ -204,15 +206,19 @@ export class Supervisor {
     const now = Date.now();
     const workers: WorkerStatus[] = [...this.workers]
       .sort((a, b) => a.slot.index - b.slot.index || a.proc.id - b.proc.id)
-      .map((w) => ({
-        id: w.proc.id,
-        pid: w.proc.pid ?? null,
-        slot: w.slot.index,
-        generation: w.proc.generation,
-        state: w.state,
-        uptimeMs: now - w.proc.startedAt,
-        restarts: w.slot.restarts,
-      }));
+      .map((w) => {
+        const stats = w.proc.pid === undefined ? undefined : readProcStats(w.proc.pid);
+        return {
+          id: w.proc.id,
+          pid: w.proc.pid ?? null,
+          slot: w.slot.index,
+          generation: w.proc.generation,
+          state: w.state,
+          uptimeMs: now - w.proc.startedAt,
+          restarts: w.slot.restarts,
+          ...(stats ? { rssBytes: stats.rssBytes, cpuPercent: Math.round(this.cpu.percent(w.proc.pid!, stats.cpuSeconds) * 10) / 10 } : {}),
+        };
+      });
     for (const slot of this.slots) {
       if (slot.backoff && slot.nextRestartAt !== undefined) {
         workers.push({
@@ -232,6 +238,7 @@ export class Supervisor {
       node: process.version,
       startedAt: new Date(this.startedAt).toISOString(),
       uptimeMs: now - this.startedAt,
+      rssBytes: readProcStats(process.pid)?.rssBytes ?? process.memoryUsage().rss,
       generation: this.generation,
       operation: this.stopping ? 'stop' : (this.operation ?? null),
       listeners: this.listeners.map((l) => l.key),
@@ -299,6 +306,7 @@ export class Supervisor {
 
   private onExit(worker: Worker, info: ExitInfo): void {
     this.workers.delete(worker);
+    if (worker.proc.pid !== undefined) this.cpu.forget(worker.proc.pid);
     for (const timer of worker.timers) clearTimeout(timer);
     const how = info.signal ? `was killed by ${info.signal}` : `exited with code ${info.code}`;
     switch (worker.state) {

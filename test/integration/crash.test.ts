@@ -15,6 +15,8 @@ test('a crashed worker is replaced in its slot', { timeout: 30_000 }, async (t) 
   t.after(() => cluster.destroy());
   const port = await cluster.port();
   const before = await cluster.status();
+  assert.ok(before.rssBytes > 1_000_000, `master memory: ${before.rssBytes}`);
+  assert.ok(before.workers.every((w) => (w.rssBytes ?? 0) > 1_000_000 && (w.cpuPercent ?? -1) >= 0), JSON.stringify(before.workers));
 
   const crashed = JSON.parse((await get(port, '/crash')).body) as { pid: number };
   const after = await waitFor('a replacement worker', async () => {

@@ -31,11 +31,12 @@ function snapshot(overrides: Partial<StatusSnapshot> = {}): StatusSnapshot {
     node: 'v20.11.0',
     startedAt: '2024-05-01T10:00:00.000Z',
     uptimeMs: 3_723_000,
+    rssBytes: 52_428_800,
     generation: 3,
     operation: null,
     listeners: ['[::]:3000', '/srv/app/app.sock'],
     workers: [
-      { id: 7, pid: 5001, slot: 1, generation: 3, state: 'ready', uptimeMs: 65_000, restarts: 0 },
+      { id: 7, pid: 5001, slot: 1, generation: 3, state: 'ready', uptimeMs: 65_000, restarts: 0, rssBytes: 41_000_000, cpuPercent: 12.5 },
       { id: 12, pid: 5002, slot: 2, generation: 3, state: 'starting', uptimeMs: 400, restarts: 2 },
       { id: null, pid: null, slot: 3, generation: 3, state: 'backoff', uptimeMs: 0, restarts: 5, nextRestartInMs: 1_600 },
     ],
@@ -50,20 +51,20 @@ describe('formatStatus', () => {
     assert.equal(
       formatStatus(snapshot()),
       [
-        'master     pid 4242, node v20.11.0, up 1h2m, generation 3',
+        'master     pid 4242, node v20.11.0, up 1h2m, memory 50.0MB, generation 3',
         'listening  [::]:3000, /srv/app/app.sock',
         '',
-        'WORKER  PID   SLOT  GEN  STATE                    UPTIME  RESTARTS',
-        '7       5001  1     3    ready                    1m5s    0',
-        '12      5002  2     3    starting                 400ms   2',
-        '-       -     3     3    backoff (restart in 1s)  -       5',
+        'WORKER  PID   SLOT  GEN  STATE                    UPTIME  MEMORY  CPU    RESTARTS',
+        '7       5001  1     3    ready                    1m5s    39.1MB  12.5%  0',
+        '12      5002  2     3    starting                 400ms   -       -      2',
+        '-       -     3     3    backoff (restart in 1s)  -       -       -      5',
       ].join('\n'),
     );
   });
 
   test('names a running operation on the master line', () => {
     const first = formatStatus(snapshot({ operation: 'reload' })).split('\n')[0];
-    assert.equal(first, 'master     pid 4242, node v20.11.0, up 1h2m, generation 3, reload running');
+    assert.equal(first, 'master     pid 4242, node v20.11.0, up 1h2m, memory 50.0MB, generation 3, reload running');
   });
 
   test('reports a successful last reload', () => {
@@ -86,6 +87,6 @@ describe('formatStatus', () => {
 
   test('prints only the header row when there are no workers', () => {
     const lines = formatStatus(snapshot({ workers: [] })).split('\n');
-    assert.equal(lines.at(-1), 'WORKER  PID  SLOT  GEN  STATE  UPTIME  RESTARTS');
+    assert.equal(lines.at(-1), 'WORKER  PID  SLOT  GEN  STATE  UPTIME  MEMORY  CPU  RESTARTS');
   });
 });
