@@ -16,6 +16,8 @@ import type { ReloadResult, StatusSnapshot } from '../master/supervisor.js';
 import { formatStatus } from './format.js';
 import { MAIN_HELP, RELOAD_HELP, START_HELP, STATUS_HELP, STOP_HELP, UPGRADE_HELP } from './help.js';
 import type { UpgradeResult } from '../master/main.js';
+import { LOG_FORMATS } from '../master/log-sink.js';
+import type { LogFormat } from '../master/log-sink.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -36,6 +38,10 @@ const START_OPTIONS: Options = {
   health: { type: 'string' },
   'lb-grace': { type: 'string' },
   watch: { type: 'boolean' },
+  'log-file': { type: 'string' },
+  'log-format': { type: 'string' },
+  daemon: { type: 'boolean' },
+  metrics: { type: 'string' },
 };
 
 /** Runs a CLI invocation; resolves with the process exit code. */
@@ -152,20 +158,29 @@ export function resolveStartOptions(values: Record<string, unknown>, positionals
     control: resolve(cwd, controlPath(str('control'))),
     pidFile: str('pid-file') === undefined ? undefined : resolve(cwd, str('pid-file')!),
     upgradeTimeoutMs: parseDuration('--upgrade-timeout', str('upgrade-timeout') ?? DEFAULTS.upgradeTimeout),
-    health: str('health') === undefined ? undefined : parseHealth(str('health')!),
+    health: str('health') === undefined ? undefined : parseAddress('--health', str('health')!, 'the health endpoint'),
+    metrics: str('metrics') === undefined ? undefined : parseAddress('--metrics', str('metrics')!, 'the Prometheus metrics endpoint'),
     lbGraceMs: str('lb-grace') === undefined ? 0 : parseDuration('--lb-grace', str('lb-grace')!),
     watch: values.watch === true,
+    logFile: str('log-file') === undefined ? undefined : resolve(cwd, str('log-file')!),
+    logFormat: parseLogFormat(str('log-format')),
     cwd,
     env: { ...process.env },
   };
 }
 
-function parseHealth(text: string): { host: string; port: number } {
+function parseAddress(option: string, text: string, what: string): { host: string; port: number } {
   const spec = /^\d+$/.test(text) ? undefined : parseListenSpec(text);
   if (!spec || spec.kind !== 'tcp' || spec.port === 0) {
-    throw errors.invalidOption('--health', text, 'host:port for the health endpoint, e.g. 127.0.0.1:9000 or [::1]:9000');
+    throw errors.invalidOption(option, text, `host:port for ${what}, e.g. 127.0.0.1:9000 or [::1]:9000`);
   }
   return { host: spec.host, port: spec.port };
+}
+
+function parseLogFormat(text: string | undefined): LogFormat {
+  if (text === undefined) return DEFAULTS.logFormat;
+  if ((LOG_FORMATS as readonly string[]).includes(text)) return text as LogFormat;
+  throw errors.invalidOption('--log-format', text, LOG_FORMATS.join(' or '));
 }
 
 function parseWorkers(text: string | undefined): number {

@@ -1,6 +1,7 @@
 // The master's resolved settings, with their defaults in one place.
 import type { BatchSpec } from '../master/batch.js';
 import type { ListenSpec } from './listen-spec.js';
+import type { LogFormat } from '../master/log-sink.js';
 
 export interface MasterOptions {
   /** Absolute path of the app's entry script. */
@@ -25,8 +26,14 @@ export interface MasterOptions {
   health: { host: string; port: number } | undefined;
   /** On SIGTERM/SIGINT: how long /healthz says 503 before the drain starts (0 = none). */
   lbGraceMs: number;
+  /** Where the Prometheus metrics endpoint listens, or undefined for none. */
+  metrics: { host: string; port: number } | undefined;
   /** Development: reload when files under the app's directory change. */
   watch: boolean;
+  /** Absolute path of the log file (append), or undefined for the terminal. Absent in handovers from older masters. */
+  logFile?: string | undefined;
+  /** Log line format; absent (text) in handovers from older masters. */
+  logFormat?: LogFormat;
   cwd: string;
   env: NodeJS.ProcessEnv;
 }
@@ -40,6 +47,14 @@ export const DEFAULTS = {
   killTimeout: '5s',
   upgradeTimeout: '60s',
   control: '.baton.sock',
+  logFormat: 'text',
+  /** With --daemon and no --log-file / --pid-file. */
+  daemonLogFile: 'baton.log',
+  daemonPidFile: 'baton.pid',
+  /** baton logs: lines shown. */
+  logLines: 20,
+  /** baton stop --force: how long the graceful stop may take before escalating. */
+  forceTimeout: '30s',
 } as const;
 
 /** Control socket path: --control, else BATON_CONTROL, else ./.baton.sock. */

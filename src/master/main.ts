@@ -14,10 +14,12 @@ import { errors, isBatonError } from '../errors.js';
 import { parseBatchSpec } from './batch.js';
 import { FIRST_HANDOVER_FD, HANDOVER_VERSION, readHandover } from './handover.js';
 import { healthFd, serveHealth } from './health.js';
+import { Metrics, serveMetrics } from './metrics.js';
 import type { HandoverState, PredecessorMessage, SuccessorMessage } from './handover.js';
 import { adoptListeners, bindListeners, closeListeners } from './listeners.js';
 import type { Listener } from './listeners.js';
 import { Logger } from './log.js';
+import { LogSink } from './log-sink.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { SuccessorProcess } from './successor-process.js';
 import { Supervisor } from './supervisor.js';
@@ -35,6 +37,9 @@ export interface UpgradeResult {
 class Master {
   private control: net.Server | undefined;
   private health: net.Server | undefined;
+  private metricsServer: net.Server | undefined;
+  /** Prometheus metrics, when --metrics is set. */
+  readonly metrics: Metrics | undefined;
   /** Once a stop with --lb-grace begins: /healthz answers 503. */
   private leaving = false;
   private stopping: Promise<void> | undefined;
@@ -55,6 +60,27 @@ class Master {
     private readonly log: Logger,
   ) {
     this.done = new Promise((resolve) => (this.markDone = resolve));
+    this.metrics = options.metrics ? new Metrics({ status: () => this.metricsSnapshot() }) : undefined;
+  }
+
+  /** Serves /metrics when --metrics is set (binds it: a successor does so at takeover). */
+  async serveMetrics(): Promise<void> {
+    if (!this.metrics || !this.options.metrics || this.metricsServer?.listening) return;
+    try {
+      this.metricsServer = await serveMetrics(this.metrics, this.options.metrics);
+    } catch (err) {
+      const where = `${this.options.metrics.host}:${this.options.metrics.port}`;
+      throw errors.listenFailed(`the metrics endpoint ${where}`, (err as NodeJS.ErrnoException).code ?? 'error', 'Choose another --metrics address.');
+    }
+  }
+
+  private metricsSnapshot() {
+    const status = this.supervisor.status();
+    return {
+      workers: status.workers.map((w) => ({ state: w.state, generation: w.generation, pid: w.pid, rssBytes: w.rssBytes })),
+      masterRssBytes: status.rssBytes,
+      restartsTotal: status.workers.length === 0 ? 0 : this.supervisor.counters().restarts.reduce((a, b) => a + b, 0),
+    };
   }
 
   /** Starts the control socket and the signal handlers. */
@@ -83,6 +109,15 @@ class Master {
     });
     process.on('SIGUSR2', () => {
       this.upgrade(undefined).catch((err) => this.logSignalError('SIGUSR2', err));
+    });
+    // logrotate: the file was moved; write on at its path. (This listener also keeps
+    // Node's default SIGUSR1, starting the inspector, from running.)
+    process.on('SIGUSR1', () => {
+      try {
+        this.reopenLog('SIGUSR1');
+      } catch (err) {
+        this.log.warn(`SIGUSR1: ${(err as Error).message}`);
+      }
     });
     process.on('SIGTERM', () => void this.stop('SIGTERM'));
     process.on('SIGINT', () => void this.stop('SIGINT'));
@@ -148,6 +183,8 @@ class Master {
       this.pendingSuccessor = undefined;
       // The successor answers health checks now (it is ready); this master, draining, stops.
       this.health?.close();
+      // The metrics port is bound anew by the successor when it takes over.
+      this.metricsServer?.close();
       this.log.info(`upgrade: new master ${ready.pid} (node ${ready.node}) is ready; draining this master's workers`);
       const target = successor;
       this.stopping = this.supervisor.stop((key: string, hops: number, handle: NativeHandle) => target.adopt(key, hops, handle));
@@ -174,6 +211,7 @@ class Master {
         fromPid: process.pid,
         ...(successor?.pid === undefined ? {} : { toPid: successor.pid }),
       };
+      this.metrics?.recordOperation('upgrade', 'failed', (Date.now() - started) / 1000);
       if (committed && !this.handedOver) {
         // The successor died after it was ready, while this master drained: nobody may
         // be accepting now. Start workers again here (the sockets never closed).
@@ -189,9 +227,18 @@ class Master {
     }
   }
 
-  private reload(batch: string | undefined): Promise<unknown> {
-    if (this.upgrading) return Promise.reject(errors.reloadInProgress());
-    return this.supervisor.reload(batch === undefined ? undefined : parseBatchSpec(batch));
+  private async reload(batch: string | undefined): Promise<unknown> {
+    if (this.upgrading) throw errors.reloadInProgress();
+    const started = performance.now();
+    try {
+      const result = await this.supervisor.reload(batch === undefined ? undefined : parseBatchSpec(batch));
+      this.metrics?.recordOperation('reload', 'ok', (performance.now() - started) / 1000);
+      return result;
+    } catch (err) {
+      const refused = isBatonError(err) && (err.code === 'BATON_BUSY' || err.code === 'BATON_STOPPING');
+      if (!refused) this.metrics?.recordOperation('reload', 'failed', (performance.now() - started) / 1000);
+      throw err;
+    }
   }
 
   /** After a successor failed past the point of no return: a fresh set of workers and the control socket again. */
@@ -200,6 +247,7 @@ class Master {
     this.stopping = undefined;
     try {
       if (this.health && !this.health.listening && this.options.health) await this.serveHealth();
+      await this.serveMetrics();
       if (this.control && !this.control.listening) this.control = await listenControl(this.options.control, (request) => this.handle(request));
       await this.supervisor.start();
     } catch (err) {
@@ -222,14 +270,30 @@ class Master {
       });
     }
     this.health?.close();
+    this.metricsServer?.close();
     if (this.handedOver) return;
     if (this.control) closeControl(this.control, this.options.control);
     closeListeners(this.listeners);
     if (this.options.pidFile) removePidFile(this.options.pidFile);
   }
 
+  /** Opens the log file again at its path; throws if there is none or it cannot be opened. */
+  private reopenLog(why: string): void {
+    this.log.sink.reopen();
+    this.log.info(`${why}: reopened the log file ${this.log.sink.file}`);
+  }
+
+  private logInfo(): { pid: number; file: string | null; format: string } {
+    return { pid: process.pid, file: this.log.sink.file ?? null, format: this.log.sink.format };
+  }
+
   private async handle(request: Request): Promise<unknown> {
     switch (request.cmd) {
+      case 'logs':
+        return this.logInfo();
+      case 'reopen-logs':
+        this.reopenLog('baton logs --reopen');
+        return this.logInfo();
       case 'status': {
         const status = { ...this.supervisor.status(), lastUpgrade: this.lastUpgrade };
         return this.upgrading ? { ...status, operation: 'upgrade' } : status;
@@ -260,7 +324,7 @@ class Master {
 }
 
 /** Runs a fresh master in this process until it stops or hands over; resolves with the exit code. */
-export async function runMaster(options: MasterOptions, log = new Logger()): Promise<number> {
+export async function runMaster(options: MasterOptions, log = new Logger(new LogSink(options.logFormat, options.logFile))): Promise<number> {
   const activated = systemdListeners(process.env);
   delete options.env.LISTEN_FDS;
   delete options.env.LISTEN_PID;
@@ -282,6 +346,12 @@ export async function runMaster(options: MasterOptions, log = new Logger()): Pro
   } catch (err) {
     await master.close();
     throw errors.listenFailed(`the health endpoint ${JSON.stringify(options.health)}`, (err as NodeJS.ErrnoException).code ?? 'error', 'Choose another --health address.');
+  }
+  try {
+    await master.serveMetrics();
+  } catch (err) {
+    await master.close();
+    throw err;
   }
   log.info(`master ${process.pid} on node ${process.version}; listening on ${listeners.map((l) => l.key).join(', ')}; control socket ${options.control}`);
   try {
@@ -305,7 +375,7 @@ export async function runMaster(options: MasterOptions, log = new Logger()): Pro
  * reports ready to the old master, then takes over the control socket when told (or
  * when the old master is gone).
  */
-export async function runSuccessor(log = new Logger()): Promise<number> {
+export async function runSuccessor(logger?: Logger): Promise<number> {
   const tell = (message: SuccessorMessage) => {
     if (process.connected) process.send?.(message);
   };
@@ -317,6 +387,14 @@ export async function runSuccessor(log = new Logger()): Promise<number> {
     throw err;
   }
   delete process.env.BATON_HANDOVER;
+  // The same log file as the old master, opened here: both append to it until it exits.
+  let log: Logger;
+  try {
+    log = logger ?? new Logger(new LogSink(state.options.logFormat, state.options.logFile));
+  } catch (err) {
+    tell({ v: HANDOVER_VERSION, type: 'failed', reason: (err as Error).message });
+    throw err;
+  }
   const options: MasterOptions = { ...state.options, nodePath: state.options.nodePath };
   const listeners = adoptListeners(state.listeners);
   const supervisor = new Supervisor(options, listeners, log, state.counters);
@@ -338,6 +416,8 @@ export async function runSuccessor(log = new Logger()): Promise<number> {
         fromPid: state.fromPid,
         toPid: process.pid,
       };
+      master.metrics?.recordOperation('upgrade', 'ok', master.lastUpgrade.durationMs / 1000);
+      await master.serveMetrics().catch((err: Error) => log.error(`metrics: ${err.message}`));
       process.disconnect?.();
     })();
     return tookOver;
