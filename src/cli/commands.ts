@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { request } from '../control/client.js';
 import { parseDuration } from '../config/duration.js';
+import { parseSize } from '../config/size.js';
 import { parseListenSpec } from '../config/listen-spec.js';
 import { controlPath, DEFAULTS } from '../config/options.js';
 import type { MasterOptions } from '../config/options.js';
@@ -42,6 +43,7 @@ const START_OPTIONS: Options = {
   'log-format': { type: 'string' },
   daemon: { type: 'boolean' },
   metrics: { type: 'string' },
+  'max-memory': { type: 'string' },
 };
 
 /** Runs a CLI invocation; resolves with the process exit code. */
@@ -160,6 +162,7 @@ export function resolveStartOptions(values: Record<string, unknown>, positionals
     upgradeTimeoutMs: parseDuration('--upgrade-timeout', str('upgrade-timeout') ?? DEFAULTS.upgradeTimeout),
     health: str('health') === undefined ? undefined : parseAddress('--health', str('health')!, 'the health endpoint'),
     metrics: str('metrics') === undefined ? undefined : parseAddress('--metrics', str('metrics')!, 'the Prometheus metrics endpoint'),
+    maxMemoryBytes: str('max-memory') === undefined ? undefined : parseSize('--max-memory', str('max-memory')!),
     lbGraceMs: str('lb-grace') === undefined ? 0 : parseDuration('--lb-grace', str('lb-grace')!),
     watch: values.watch === true,
     logFile: str('log-file') === undefined ? undefined : resolve(cwd, str('log-file')!),

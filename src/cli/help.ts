@@ -34,6 +34,8 @@ Options:
       --pid-file <path>       keep the live master's pid in this file (follows upgrades)
       --health <host:port>    serve GET /healthz and /readyz for a load balancer (default off)
       --metrics <host:port>   serve Prometheus metrics on GET /metrics (default off)
+      --max-memory <size>     replace a worker whose memory (RSS) exceeds this, without a gap
+                              (e.g. 512MB; default off)
       --lb-grace <dur>        on SIGTERM/SIGINT, answer /healthz 503 this long before
                               draining, so the load balancer takes the host out (default 0)
       --upgrade-timeout <dur> how long a new master may take to be ready (default ${DEFAULTS.upgradeTimeout})

@@ -28,6 +28,8 @@ export interface MasterOptions {
   lbGraceMs: number;
   /** Where the Prometheus metrics endpoint listens, or undefined for none. */
   metrics: { host: string; port: number } | undefined;
+  /** A ready worker whose resident memory exceeds this many bytes is swapped out. */
+  maxMemoryBytes: number | undefined;
   /** Development: reload when files under the app's directory change. */
   watch: boolean;
   /** Absolute path of the log file (append), or undefined for the terminal. Absent in handovers from older masters. */

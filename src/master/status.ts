@@ -39,7 +39,8 @@ export interface StatusSnapshot {
   /** The master's own resident memory, bytes. */
   rssBytes: number;
   generation: number;
-  operation: 'reload' | 'upgrade' | 'stop' | null;
+  /** What is running: a reload, an upgrade, a stop, or a --max-memory swap of one worker. */
+  operation: 'reload' | 'upgrade' | 'stop' | 'swap' | null;
   listeners: string[];
   workers: WorkerStatus[];
   lastReload: OperationRecord | null;

@@ -53,7 +53,7 @@ export class Supervisor {
   private nextId = 1;
   private nextGeneration = 1;
   private generation = 0;
-  private operation: 'reload' | undefined;
+  private operation: 'reload' | 'swap' | undefined;
   private stopping: Promise<void> | undefined;
   private handoffCursor = 0;
   private lastReload: OperationRecord | null = null;
@@ -92,6 +92,7 @@ export class Supervisor {
       this.generation = generation;
       this.hasStarted = true;
       this.log.info(`cluster ready: ${first.length} workers of generation ${generation}`);
+      this.watchMemory();
     } catch (err) {
       await this.stop();
       throw errors.startFailed(`the cluster did not start: ${(err as Error).message}`);
@@ -155,6 +156,50 @@ export class Supervisor {
       };
       this.log.error(message);
       throw err;
+    } finally {
+      this.operation = undefined;
+    }
+  }
+
+  /**
+   * With --max-memory: every second, a ready worker above the limit is replaced by a
+   * rolling swap of its slot (its successor is ready before it drains), one at a time
+   * and never during a reload.
+   */
+  private watchMemory(): void {
+    const limit = this.options.maxMemoryBytes;
+    if (!limit) return;
+    const timer = setInterval(() => {
+      if (this.stopping) clearInterval(timer);
+      if (this.stopping || this.operation) return;
+      for (const slot of this.slots) {
+        const worker = slot.worker;
+        if (worker?.state !== 'ready' || worker.proc.pid === undefined) continue;
+        const rss = readProcStats(worker.proc.pid)?.rssBytes ?? 0;
+        if (rss <= limit) continue;
+        this.log.warn(`worker ${worker.proc.id} (pid ${worker.proc.pid}) uses ${Math.round(rss / 1024 ** 2)}MB, above --max-memory ${Math.round(limit / 1024 ** 2)}MB: replacing it`);
+        void this.swap(slot).catch((err: Error) => this.log.error(`memory swap of slot ${slot.index} failed, the worker keeps serving: ${err.message}`));
+        return;
+      }
+    }, 1000);
+    timer.unref();
+  }
+
+  /** Replaces one slot's worker without a gap: start, wait ready, then drain the old one. */
+  private async swap(slot: Slot): Promise<void> {
+    const old = slot.worker!;
+    this.operation = 'swap';
+    try {
+      const incoming = this.spawn(slot, old.proc.generation);
+      try {
+        await this.whenReady(incoming);
+      } catch (err) {
+        await this.drainWorker(incoming, true);
+        throw err;
+      }
+      if (this.stopping) return;
+      slot.worker = incoming;
+      await this.drainWorker(old, true);
     } finally {
       this.operation = undefined;
     }
@@ -260,8 +305,7 @@ export class Supervisor {
       env: this.options.env,
       listeners: this.listeners,
       waitReady: this.options.waitReady,
-      out: (line) => process.stdout.write(line),
-      err: (line) => process.stderr.write(line),
+      output: (line) => this.log.worker(line),
     });
     const worker: Worker = { proc, slot, state: 'starting', readyAt: undefined, failure: undefined, respawn, waiters: [], timers: [] };
     this.workers.add(worker);
