@@ -62,4 +62,11 @@ export const errors = {
   startFailed: (message: string) => new BatonError('BATON_START_FAILED', message),
   badRequest: (message: string) => new BatonError('BATON_BAD_REQUEST', message, EXIT_USAGE),
   protocol: (message: string) => new BatonError('BATON_PROTOCOL', message),
+  logFileFailed: (path: string, code: string) =>
+    new BatonError('BATON_LOG_FILE', `cannot open log file ${path}: ${code}. Choose a path in a directory you can write to with --log-file.`),
+  noLogFile: () =>
+    new BatonError('BATON_NO_LOG_FILE', 'the master logs to the terminal, not to a file: there is no log file to show or reopen. Start it with --log-file <path> (or --daemon).'),
+  daemonFailed: (message: string) => new BatonError('BATON_DAEMON_FAILED', message),
+  notMaster: (pid: number, command: string) =>
+    new BatonError('BATON_NOT_MASTER', `process ${pid} is not a baton master (${command || 'no command line'}); not killing it. Is the pid file stale?`),
 };

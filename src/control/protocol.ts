@@ -4,8 +4,8 @@ import { errors } from '../errors.js';
 
 export const CONTROL_PROTOCOL_VERSION = 1;
 
-export type Command = 'status' | 'reload' | 'upgrade' | 'stop';
-const COMMANDS: readonly Command[] = ['status', 'reload', 'upgrade', 'stop'];
+export type Command = 'status' | 'reload' | 'upgrade' | 'stop' | 'logs' | 'reopen-logs';
+const COMMANDS: readonly Command[] = ['status', 'reload', 'upgrade', 'stop', 'logs', 'reopen-logs'];
 
 export interface Request {
   v: number;

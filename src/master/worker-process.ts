@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BOOTSTRAP_ENV, WORKER_PROTOCOL_VERSION } from '../worker/ipc.js';
 import type { MasterMessage, WorkerBootstrap, WorkerListener } from '../worker/ipc.js';
 import type { Listener } from './listeners.js';
+import type { WorkerLine } from './log-sink.js';
 
 const PRELOAD = pathToFileURL(fileURLToPath(new URL('../worker/preload.js', import.meta.url))).href;
 const STDERR_TAIL_LINES = 20;
@@ -26,9 +27,8 @@ export interface SpawnOptions {
   env: NodeJS.ProcessEnv;
   listeners: readonly Listener[];
   waitReady: boolean;
-  /** Where forwarded output goes; the prefix names the worker. */
-  out: (line: string) => void;
-  err: (line: string) => void;
+  /** Where each line of its stdout and stderr goes, tagged with the worker's identity. */
+  output: (line: WorkerLine) => void;
 }
 
 export interface ExitInfo {
@@ -83,12 +83,13 @@ export class WorkerProcess {
       },
     );
     this.pid = this.child.pid;
-    const prefix = `[worker ${options.id} pid=${this.pid ?? '?'} gen=${options.generation}] `;
-    createInterface({ input: this.child.stdout! }).on('line', (line) => options.out(prefix + line + '\n'));
-    createInterface({ input: this.child.stderr! }).on('line', (line) => {
-      this.stderrTail.push(line);
+    const line = (stream: WorkerLine['stream'], message: string) =>
+      options.output({ worker: options.id, pid: this.pid, generation: options.generation, stream, message });
+    createInterface({ input: this.child.stdout! }).on('line', (text) => line('stdout', text));
+    createInterface({ input: this.child.stderr! }).on('line', (text) => {
+      this.stderrTail.push(text);
       if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
-      options.err(prefix + line + '\n');
+      line('stderr', text);
     });
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {

@@ -19,6 +19,10 @@ const CATALOG: Record<keyof typeof errors, { error: BatonError; code: string; ex
   upgradeFailed: { error: errors.upgradeFailed('boom'), code: 'BATON_UPGRADE_FAILED', exitCode: 1 },
   startFailed: { error: errors.startFailed('boom'), code: 'BATON_START_FAILED', exitCode: 1 },
   protocol: { error: errors.protocol('garbled'), code: 'BATON_PROTOCOL', exitCode: 1 },
+  logFileFailed: { error: errors.logFileFailed('/l.log', 'EACCES'), code: 'BATON_LOG_FILE', exitCode: 1 },
+  noLogFile: { error: errors.noLogFile(), code: 'BATON_NO_LOG_FILE', exitCode: 1 },
+  daemonFailed: { error: errors.daemonFailed('boom'), code: 'BATON_DAEMON_FAILED', exitCode: 1 },
+  notMaster: { error: errors.notMaster(1, 'sleep 9'), code: 'BATON_NOT_MASTER', exitCode: 1 },
 };
 
 describe('errors catalog', () => {

@@ -21,7 +21,7 @@ describe('parseRequest', () => {
   });
 
   test('parses each command', () => {
-    for (const cmd of ['status', 'reload', 'stop']) {
+    for (const cmd of ['status', 'reload', 'stop', 'logs', 'reopen-logs']) {
       assert.deepEqual(parseRequest(JSON.stringify({ v: 1, id: 3, cmd })), { v: 1, id: 3, cmd });
     }
   });
@@ -63,7 +63,7 @@ describe('parseRequest', () => {
   });
 
   test('rejects an unknown command, listing the known ones', () => {
-    assertBadRequest('{"v":1,"id":1,"cmd":"restart"}', /^unknown command "restart"; expected one of status, reload, upgrade, stop$/);
+    assertBadRequest('{"v":1,"id":1,"cmd":"restart"}', /^unknown command "restart"; expected one of status, reload, upgrade, stop, logs, reopen-logs$/);
     assertBadRequest('{"v":1,"id":1,"cmd":7}', /^unknown command 7;/);
   });
 

@@ -1,0 +1,90 @@
+// Where the master's log lines and its workers' output go: the terminal, or a log file
+// opened for append (so an old and a new master can share it during an upgrade, each
+// with its own fd). Lines are written synchronously: nothing sits in a buffer that a
+// master exiting right after could lose. reopen() swaps the fd for logrotate.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { errors } from '../errors.js';
+
+export type LogFormat = 'text' | 'json';
+export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
+export type Level = 'info' | 'warn' | 'error';
+
+/** One line a worker wrote, with who wrote it. */
+export interface WorkerLine {
+  worker: number;
+  pid: number | undefined;
+  generation: number;
+  stream: 'stdout' | 'stderr';
+  message: string;
+}
+
+/** The destination of every log line of one master process. */
+export class LogSink {
+  private fd: number | undefined;
+
+  /** With `file`, opens it for append now (throws a BatonError saying why not). */
+  constructor(
+    readonly format: LogFormat = 'text',
+    readonly file?: string,
+  ) {
+    if (file !== undefined) this.fd = openLogFile(file);
+  }
+
+  /** One of the master's own lines (no newline inside). */
+  master(level: Level, message: string, time = new Date()): void {
+    const text =
+      this.format === 'json'
+        ? JSON.stringify({ time: time.toISOString(), source: 'master', pid: process.pid, level, message })
+        : `${time.toISOString()} baton[${process.pid}] ${level}: ${message}`;
+    this.write('stderr', text + '\n');
+  }
+
+  /** One line of a worker's stdout or stderr. */
+  worker(line: WorkerLine, time = new Date()): void {
+    const text =
+      this.format === 'json'
+        ? JSON.stringify({ time: time.toISOString(), source: 'worker', worker: line.worker, pid: line.pid ?? null, generation: line.generation, stream: line.stream, message: line.message })
+        : `[worker ${line.worker} pid=${line.pid ?? '?'} gen=${line.generation}] ${line.message}`;
+    this.write(line.stream, text + '\n');
+  }
+
+  /**
+   * Opens the log file again at its path (after logrotate moved it), then closes the
+   * old fd: no line is written to neither. If the path cannot be opened, the old fd
+   * stays in use and this throws.
+   */
+  reopen(): void {
+    if (this.file === undefined) throw errors.noLogFile();
+    const fd = openLogFile(this.file);
+    const old = this.fd;
+    this.fd = fd;
+    if (old !== undefined) closeSync(old);
+  }
+
+  /** Closes the log file, if any. */
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private write(stream: 'stdout' | 'stderr', text: string): void {
+    if (this.fd === undefined) {
+      if (this.file === undefined) process[stream].write(text);
+      return;
+    }
+    const bytes = Buffer.from(text);
+    try {
+      for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done);
+    } catch {
+      // A full disk must not take the cluster down; the line is lost, the service is not.
+    }
+  }
+}
+
+function openLogFile(file: string): number {
+  try {
+    return openSync(file, 'a', 0o640);
+  } catch (err) {
+    throw errors.logFileFailed(file, (err as NodeJS.ErrnoException).code ?? String(err));
+  }
+}
