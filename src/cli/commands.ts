@@ -3,6 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { request } from '../control/client.js';
@@ -15,7 +16,7 @@ import { errors } from '../errors.js';
 import { parseBatchSpec } from '../master/batch.js';
 import type { ReloadResult, StatusSnapshot } from '../master/supervisor.js';
 import { formatStatus } from './format.js';
-import { MAIN_HELP, RELOAD_HELP, START_HELP, STATUS_HELP, STOP_HELP, UPGRADE_HELP } from './help.js';
+import { LOGS_HELP, MAIN_HELP, RELOAD_HELP, START_HELP, STATUS_HELP, STOP_HELP, UPGRADE_HELP } from './help.js';
 import type { UpgradeResult } from '../master/main.js';
 import { LOG_FORMATS } from '../master/log-sink.js';
 import type { LogFormat } from '../master/log-sink.js';
@@ -66,6 +67,8 @@ export async function runCli(argv: readonly string[], out = (s: string) => proce
       return upgrade(rest, out);
     case 'stop':
       return stop(rest, out);
+    case 'logs':
+      return logs(rest, out);
     case '__successor': {
       // Started by a master during an upgrade, never by hand.
       const { runSuccessor } = await import('../master/main.js');
@@ -79,7 +82,7 @@ export async function runCli(argv: readonly string[], out = (s: string) => proce
   }
 }
 
-const COMMANDS = ['start', 'reload', 'upgrade', 'status', 'stop'] as const;
+const COMMANDS = ['start', 'reload', 'upgrade', 'status', 'stop', 'logs'] as const;
 
 /** The known word closest to `word` by edit distance, if it is close enough to be a typo. */
 export function closest(word: string, known: readonly string[]): string | undefined {
@@ -126,8 +129,19 @@ async function start(argv: readonly string[], out: (s: string) => void): Promise
     return 0;
   }
   const options = resolveStartOptions(values as Record<string, unknown>, positionals, appArgs);
+  if (values.daemon) return daemon(own, appArgs, options, out);
   const { runMaster } = await import('../master/main.js');
   return runMaster(options);
+}
+
+/** start --daemon: the same start, detached, logging to --log-file (default ./baton.log). */
+async function daemon(own: readonly string[], appArgs: readonly string[], options: MasterOptions, out: (s: string) => void): Promise<number> {
+  const logFile = options.logFile ?? resolve(options.cwd, DEFAULTS.daemonLogFile);
+  const pidFile = options.pidFile ?? resolve(options.cwd, DEFAULTS.daemonPidFile);
+  const { startDaemon } = await import('./daemon.js');
+  const pid = await startDaemon({ args: own.filter((a) => a !== '--daemon'), appArgs, options, logFile, pidFile });
+  out(`started: master ${pid} is ready; log file ${logFile}, pid file ${pidFile}\n`);
+  return 0;
 }
 
 /** Turns start's flags into MasterOptions, rejecting bad values with a clear error. */
@@ -230,14 +244,76 @@ async function status(argv: readonly string[], out: (s: string) => void): Promis
 }
 
 async function stop(argv: readonly string[], out: (s: string) => void): Promise<number> {
-  const { values } = parse('stop', argv, { ...CONTROL, 'lb-grace': { type: 'string' } });
+  const { values } = parse('stop', argv, {
+    ...CONTROL,
+    'lb-grace': { type: 'string' },
+    force: { type: 'boolean' },
+    timeout: { type: 'string' },
+    'kill-timeout': { type: 'string' },
+    'pid-file': { type: 'string' },
+  });
   if (values.help) {
     out(STOP_HELP + '\n');
     return 0;
   }
   const grace = values['lb-grace'] as string | undefined;
   const args = grace === undefined ? {} : { lbGraceMs: parseDuration('--lb-grace', grace) };
+  if (!values.force) {
+    for (const flag of ['timeout', 'kill-timeout', 'pid-file'] as const) {
+      if (values[flag] !== undefined) throw errors.usage(`--${flag} only applies with --force (see "baton stop --help")`);
+    }
+  } else {
+    const pidFlag = values['pid-file'] as string | undefined;
+    const pidFile = pidFlag !== undefined ? resolve(pidFlag) : existsSync(DEFAULTS.daemonPidFile) ? resolve(DEFAULTS.daemonPidFile) : undefined;
+    const { forceStop } = await import('./force-stop.js');
+    const line = await forceStop({
+      control: controlPath(values.control as string | undefined),
+      pidFile,
+      timeoutMs: parseDuration('--timeout', (values.timeout as string | undefined) ?? DEFAULTS.forceTimeout),
+      killMs: parseDuration('--kill-timeout', (values['kill-timeout'] as string | undefined) ?? DEFAULTS.killTimeout),
+      args,
+    });
+    out(line + '\n');
+    return 0;
+  }
   const result = (await request(controlPath(values.control as string | undefined), 'stop', args)) as { pid: number };
   out(`stopped: master ${result.pid} drained its workers and is exiting\n`);
+  return 0;
+}
+
+async function logs(argv: readonly string[], out: (s: string) => void): Promise<number> {
+  const { values } = parse('logs', argv, {
+    ...CONTROL,
+    follow: { type: 'boolean', short: 'f' },
+    lines: { type: 'string', short: 'n' },
+    reopen: { type: 'boolean' },
+  });
+  if (values.help) {
+    out(LOGS_HELP + '\n');
+    return 0;
+  }
+  const control = controlPath(values.control as string | undefined);
+  if (values.reopen) {
+    if (values.follow || values.lines !== undefined) throw errors.usage('--reopen does not take -f or -n (see "baton logs --help")');
+    const info = (await request(control, 'reopen-logs')) as { pid: number; file: string };
+    out(`reopened: master ${info.pid} writes to ${info.file}\n`);
+    return 0;
+  }
+  const text = values.lines as string | undefined;
+  if (text !== undefined && !/^\d+$/.test(text)) throw errors.invalidOption('--lines', text, 'a whole number of lines, e.g. -n 50');
+  const info = (await request(control, 'logs')) as { pid: number; file: string | null };
+  if (info.file === null) throw errors.noLogFile();
+  const { follow, lastLines } = await import('./logs.js');
+  const tail = lastLines(info.file, text === undefined ? DEFAULTS.logLines : Number(text));
+  for (const line of tail.lines) out(line + '\n');
+  if (!values.follow) return 0;
+  // Follow until interrupted; SIGINT / SIGTERM end it with exit 0.
+  const stop = new AbortController();
+  const end = () => stop.abort();
+  process.once('SIGINT', end);
+  process.once('SIGTERM', end);
+  process.stdout.once('error', end); // The reader went away (EPIPE), as with "| head".
+  const decoder = new StringDecoder('utf8');
+  await follow(info.file, tail.size, (chunk) => out(decoder.write(chunk)), stop.signal);
   return 0;
 }

@@ -8,7 +8,8 @@ Usage:
   baton reload [--batch N|N%]                    roll every worker onto the code on disk
   baton upgrade [--node <path>]                  replace the master itself (and its workers)
   baton status [--json]                          show the master and its workers
-  baton stop                                     drain every worker, then stop
+  baton stop [--force]                           drain every worker, then stop
+  baton logs [-f] [-n N] [--reopen]              show, follow or reopen the log file
 
 Every command takes --control <path> (env BATON_CONTROL, default ./${DEFAULTS.control}).
 Run "baton <command> --help" for a command's options.`;
@@ -31,7 +32,14 @@ Options:
                               (not node_modules or dot-directories)
       --node-arg <flag>       a Node.js flag for the workers; repeat for several, and write
                               flags that start with a dash as --node-arg=--import=tsx
-      --pid-file <path>       keep the live master's pid in this file (follows upgrades)
+      --pid-file <path>       keep the live master's pid in this file (follows upgrades;
+                              default none, ./${DEFAULTS.daemonPidFile} with --daemon)
+      --log-file <path>       write the master's and the workers' lines to this file (append)
+                              instead of the terminal (default none, ./${DEFAULTS.daemonLogFile}
+                              with --daemon); SIGUSR1 or baton logs --reopen reopens it
+      --log-format <fmt>      text or json, one JSON object per line (default ${DEFAULTS.logFormat})
+      --daemon                run in the background: return once the cluster is ready (exit 0,
+                              master pid printed) or failed (exit 1, reason from the log)
       --health <host:port>    serve GET /healthz and /readyz for a load balancer (default off)
       --metrics <host:port>   serve Prometheus metrics on GET /metrics (default off)
       --max-memory <size>     replace a worker whose memory (RSS) exceeds this, without a gap
@@ -75,13 +83,39 @@ Options:
       --control <path>   control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
   -h, --help             show this help`;
 
-export const STOP_HELP = `Usage: baton stop [--lb-grace <duration>] [--control <path>]
+export const STOP_HELP = `Usage: baton stop [--lb-grace <duration>] [--force [options]] [--control <path>]
 
 Drains every worker (in-flight requests finish) and stops the master; returns when it
 is gone. SIGTERM or SIGINT to the master does the same.
 
+With --force, a stop that does not finish within --timeout (or a master that does not
+answer on its control socket) is escalated: SIGTERM, then SIGKILL after --kill-timeout,
+to the master (by the pid it reports, or the pid file's once it is checked to be a baton
+master), then the same to its workers.
+
 Options:
       --lb-grace <dur>   first answer /healthz with 503 for this long, serving as usual,
                          so the load balancer takes the host out (default: start's --lb-grace)
+      --force            escalate as above
+      --timeout <dur>    with --force: how long the graceful stop may take (default ${DEFAULTS.forceTimeout})
+      --kill-timeout <dur>
+                         with --force: how long after SIGTERM before SIGKILL (default ${DEFAULTS.killTimeout})
+      --pid-file <path>  with --force: the master's pid file, used when the control socket
+                         does not answer (default ./${DEFAULTS.daemonPidFile} if it exists)
+      --control <path>   control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
+  -h, --help             show this help`;
+
+export const LOGS_HELP = `Usage: baton logs [-f] [-n <lines>] [--control <path>]
+       baton logs --reopen [--control <path>]
+
+Shows the last lines of the master's log file (start's --log-file) and, with -f, follows
+it: across logrotate (the file at the path replaced), and across master upgrades (the new
+master appends to the same file). Fails if the master logs to the terminal.
+
+Options:
+  -f, --follow           keep printing lines as they are written, until Ctrl-C
+  -n, --lines <n>        how many of the last lines to show (default ${DEFAULTS.logLines})
+      --reopen           make the master reopen its log file at its path (after logrotate
+                         moved it), as SIGUSR1 to the master does
       --control <path>   control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
   -h, --help             show this help`;

@@ -2,7 +2,7 @@
 // down afterwards: SIGTERM, then SIGKILL by pid for the master and every worker it had.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -65,6 +65,8 @@ export interface ClusterOptions {
   startTimeoutMs?: number;
   /** Listening fds to hand in as systemd socket activation does (fd 3 on, LISTEN_PID set). */
   activation?: number[];
+  /** With --log-file: also look for "cluster ready" in this file. */
+  logFile?: string;
 }
 
 /** A running master started through the CLI. */
@@ -104,7 +106,8 @@ export class Cluster {
   static async start(options: ClusterOptions): Promise<Cluster> {
     const cluster = new Cluster(options);
     const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
-    while (!cluster.output.includes('cluster ready')) {
+    const logged = () => options.logFile !== undefined && existsSync(options.logFile) && readFileSync(options.logFile, 'utf8').includes('cluster ready');
+    while (!cluster.output.includes('cluster ready') && !logged()) {
       if (cluster.child.exitCode !== null || cluster.child.signalCode !== null) {
         throw new Error(`master exited during start (code ${cluster.child.exitCode}):\n${cluster.output}`);
       }

@@ -1,0 +1,189 @@
+// `baton stop --force`: a graceful stop first; if it does not finish within its
+// deadline (or no master answers on the control socket), SIGTERM then SIGKILL the
+// master by pid, and then its workers. Nothing is killed without checking first that
+// the pid is still a baton master (its command line) and that each worker is the same
+// process that was the master's child (its start time), so a reused pid is left alone.
+import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { basename } from 'node:path';
+import { request } from '../control/client.js';
+import { errors } from '../errors.js';
+import { answers } from '../probe.js';
+import type { StatusSnapshot } from '../master/status.js';
+
+const POLL_MS = 50;
+/** How long to wait for the control socket to answer "status" before going by the pid file. */
+const STATUS_TIMEOUT_MS = 5_000;
+
+export interface ForceStop {
+  control: string;
+  pidFile: string | undefined;
+  /** How long the graceful stop may take. */
+  timeoutMs: number;
+  /** How long after SIGTERM before SIGKILL. */
+  killMs: number;
+  args: Record<string, unknown>;
+}
+
+/** A process identity that survives pid reuse: pid plus start time (in clock ticks since boot). */
+interface Proc {
+  pid: number;
+  start: string;
+}
+
+/** Stops the master, escalating; resolves with the line to print. */
+export async function forceStop(stop: ForceStop): Promise<string> {
+  const status = (await within(request(stop.control, 'status'), STATUS_TIMEOUT_MS).catch(() => undefined)) as StatusSnapshot | undefined;
+  const pid = status?.pid ?? pidFromFile(stop.pidFile, stop.control);
+  if (status) {
+    const graceful = request(stop.control, 'stop', stop.args);
+    graceful.catch(() => {}); // Killing the master below closes the connection: expected.
+    const stopped = await within(graceful, stop.timeoutMs).then(
+      () => true,
+      () => false,
+    );
+    if (stopped && (await gone(pid, stop.killMs))) return `stopped: master ${pid} drained its workers and exited`;
+  }
+  const master = identify(pid);
+  if (!master) return `stopped: master ${pid} is already gone`;
+  if (!isBatonMaster(pid)) throw errors.notMaster(pid, commandLine(pid).join(' '));
+  const workers = descendants(master);
+  const why = status ? `did not stop within ${stop.timeoutMs}ms` : 'does not answer on its control socket';
+  const masterSignal = await terminate([master], stop.killMs);
+  const left = workers.filter(alive);
+  await terminate(left, stop.killMs);
+  // A killed master leaves its pid file and control socket behind: clear what is still its.
+  if (stop.pidFile) removeIfNames(stop.pidFile, pid);
+  if (!(await answers(stop.control))) removeFile(stop.control);
+  return `stopped: master ${pid} ${why}; ended it with ${masterSignal}, and ${left.length} of its workers`;
+}
+
+/** SIGTERM, then SIGKILL after killMs to whoever is left; resolves with the last signal sent. */
+async function terminate(procs: Proc[], killMs: number): Promise<'SIGTERM' | 'SIGKILL'> {
+  for (const p of procs) signal(p, 'SIGTERM');
+  const deadline = Date.now() + killMs;
+  while (procs.some(alive) && Date.now() < deadline) await pause(POLL_MS);
+  if (!procs.some(alive)) return 'SIGTERM';
+  for (const p of procs.filter(alive)) signal(p, 'SIGKILL');
+  while (procs.some(alive)) await pause(POLL_MS);
+  return 'SIGKILL';
+}
+
+function pidFromFile(pidFile: string | undefined, control: string): number {
+  if (!pidFile) throw errors.noMaster(control, 'no answer; give --pid-file to stop the master by its pid');
+  let text: string;
+  try {
+    text = readFileSync(pidFile, 'utf8').trim();
+  } catch (err) {
+    throw errors.noMaster(control, `no answer, and the pid file ${pidFile} cannot be read: ${(err as NodeJS.ErrnoException).code}`);
+  }
+  if (!/^\d+$/.test(text)) throw errors.noMaster(control, `no answer, and the pid file ${pidFile} holds no pid`);
+  return Number(text);
+}
+
+/** True if the pid runs baton's CLI as a master ("start" or an upgrade's "__successor"). */
+export function isBatonMaster(pid: number): boolean {
+  const argv = commandLine(pid);
+  return argv.some((arg, i) => (arg.endsWith('/cli/main.js') || basename(arg) === 'baton') && ['start', '__successor'].includes(argv[i + 1] ?? ''));
+}
+
+function commandLine(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+  } catch {
+    return [];
+  }
+}
+
+/** The pid's identity, or undefined if it is gone (or a zombie). */
+function identify(pid: number): Proc | undefined {
+  const stat = readStat(pid);
+  return stat && stat.state !== 'Z' ? { pid, start: stat.start } : undefined;
+}
+
+function readStat(pid: number): { state: string; ppid: number; start: string } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces and parentheses: fields start after the last ')'.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0]!, ppid: Number(fields[1]), start: fields[19]! };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every process below `root` (workers, and a successor master and its workers). */
+function descendants(root: Proc): Proc[] {
+  const children = new Map<number, Proc[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = readStat(Number(name));
+    if (!stat || stat.state === 'Z') continue;
+    const list = children.get(stat.ppid) ?? [];
+    list.push({ pid: Number(name), start: stat.start });
+    children.set(stat.ppid, list);
+  }
+  const found: Proc[] = [];
+  const visit = (pid: number) => {
+    for (const child of children.get(pid) ?? []) {
+      found.push(child);
+      visit(child.pid);
+    }
+  };
+  visit(root.pid);
+  return found;
+}
+
+function alive(p: Proc): boolean {
+  return identify(p.pid)?.start === p.start;
+}
+
+function signal(p: Proc, sig: NodeJS.Signals): void {
+  if (!alive(p)) return;
+  try {
+    process.kill(p.pid, sig);
+  } catch {
+    // Gone in between.
+  }
+}
+
+async function gone(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (identify(pid) && Date.now() < deadline) await pause(POLL_MS);
+  return !identify(pid);
+}
+
+function removeIfNames(pidFile: string, pid: number): void {
+  try {
+    if (readFileSync(pidFile, 'utf8').trim() === String(pid)) unlinkSync(pidFile);
+  } catch {
+    // Already gone.
+  }
+}
+
+function removeFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone.
+  }
+}
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
