@@ -14,7 +14,7 @@ Usage:
 Every command takes --control <path> (env BATON_CONTROL, default ./${DEFAULTS.control}).
 Run "baton <command> --help" for a command's options.`;
 
-export const START_HELP = `Usage: baton start <app.js> [options] [-- app args]
+export const START_HELP = `Usage: baton start [<app.js>] [options] [-- app args]
 
 Runs the master in the foreground. The app is unmodified: it calls server.listen(port)
 (or process.env.PORT) and baton maps that onto the sockets it owns.
@@ -47,6 +47,8 @@ Options:
       --lb-grace <dur>        on SIGTERM/SIGINT, answer /healthz 503 this long before
                               draining, so the load balancer takes the host out (default 0)
       --upgrade-timeout <dur> how long a new master may take to be ready (default ${DEFAULTS.upgradeTimeout})
+      --config <path>         config file (default: baton.config.json, .mjs or .js next to
+                              the app, or in the current directory when no app is given)
       --control <path>        control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
   -h, --help                  show this help
 

@@ -30,6 +30,8 @@ export interface MasterOptions {
   metrics: { host: string; port: number } | undefined;
   /** A ready worker whose resident memory exceeds this many bytes is swapped out. */
   maxMemoryBytes: number | undefined;
+  /** What these options were resolved from, to resolve them again (with the config file as it is then) at a reload or upgrade. */
+  source?: { flags: Record<string, unknown>; positionals: string[]; appArgs: string[]; cwd: string; configFile: string | undefined };
   /** Development: reload when files under the app's directory change. */
   watch: boolean;
   /** Absolute path of the log file (append), or undefined for the terminal. Absent in handovers from older masters. */

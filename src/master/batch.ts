@@ -6,7 +6,7 @@ import { errors } from '../errors.js';
 export type BatchSpec = { kind: 'count'; count: number } | { kind: 'percent'; percent: number };
 
 /** Parses "--batch": a positive count ("2") or a percentage ("25%"). */
-export function parseBatchSpec(text: string): BatchSpec {
+export function parseBatchSpec(text: string, option = '--batch'): BatchSpec {
   const value = text.trim();
   const percent = /^(\d+(?:\.\d+)?)%$/.exec(value);
   if (percent) {
@@ -15,7 +15,7 @@ export function parseBatchSpec(text: string): BatchSpec {
   } else if (/^\d+$/.test(value) && Number(value) >= 1) {
     return { kind: 'count', count: Number(value) };
   }
-  throw errors.invalidOption('--batch', text, 'a worker count of at least 1 (e.g. 2) or a percentage from 1% to 100% (e.g. 25%)');
+  throw errors.invalidOption(option, text, 'a worker count of at least 1 (e.g. 2) or a percentage from 1% to 100% (e.g. 25%)');
 }
 
 /** Workers per batch for a cluster of `total` workers: at least 1, at most total. */

@@ -163,10 +163,14 @@ class Master {
       } catch {
         throw errors.upgradeFailed(`the Node.js binary ${node} does not exist or is not executable; give the path of a node binary with --node`);
       }
+      const fresh = await this.freshOptions();
+      if (JSON.stringify(fresh.listen) !== JSON.stringify(this.options.listen)) {
+        this.log.warn('upgrade: the listeners in the config changed; an upgrade keeps the sockets it has (restart baton to change them)');
+      }
       const state: HandoverState = {
         v: HANDOVER_VERSION,
         fromPid: process.pid,
-        options: { ...this.options, nodePath: node },
+        options: { ...fresh, listen: this.options.listen, nodePath: node },
         listeners: this.listeners.map((l) => ({ key: l.key, spec: l.spec, host: l.host, port: l.port })),
         counters: this.supervisor.counters(),
         health: this.health !== undefined,
@@ -229,6 +233,9 @@ class Master {
 
   private async reload(batch: string | undefined): Promise<unknown> {
     if (this.upgrading) throw errors.reloadInProgress();
+    if (this.supervisor.busy) throw errors.reloadInProgress();
+    // The config file is read again, and checked, before anything changes.
+    this.applyToWorkers(await this.freshOptions());
     const started = performance.now();
     try {
       const result = await this.supervisor.reload(batch === undefined ? undefined : parseBatchSpec(batch));
@@ -239,6 +246,27 @@ class Master {
       if (!refused) this.metrics?.recordOperation('reload', 'failed', (performance.now() - started) / 1000);
       throw err;
     }
+  }
+
+  /**
+   * The options as the command line and the config file give them now (the config file
+   * may have changed since the start). Throws, changing nothing, if the file is invalid.
+   */
+  private async freshOptions(): Promise<MasterOptions> {
+    const source = this.options.source;
+    if (!source?.configFile) return this.options;
+    const { resolveStart } = await import('../cli/commands.js');
+    return resolveStart(source.flags, source.positionals, source.appArgs, source.cwd);
+  }
+
+  /** A reload applies what its new workers need; the rest waits for a master upgrade. */
+  private applyToWorkers(fresh: MasterOptions): void {
+    const perWorker = ['app', 'appArgs', 'env', 'nodeArgs', 'cwd', 'readyTimeoutMs', 'drainTimeoutMs', 'killTimeoutMs', 'batch', 'waitReady', 'maxMemoryBytes'] as const;
+    for (const key of perWorker) (this.options as unknown as Record<string, unknown>)[key] = fresh[key];
+    const changed = (Object.keys(fresh) as Array<keyof MasterOptions>).filter(
+      (key) => !(perWorker as readonly string[]).includes(key) && key !== 'source' && JSON.stringify(fresh[key]) !== JSON.stringify(this.options[key]),
+    );
+    if (changed.length > 0) this.log.warn(`reload: ${changed.join(', ')} changed in the config; that takes effect at the next baton upgrade`);
   }
 
   /** After a successor failed past the point of no return: a fresh set of workers and the control socket again. */
@@ -318,8 +346,8 @@ class Master {
   }
 
   private logSignalError(signal: string, err: unknown): void {
-    // Reload and upgrade failures are logged where they happen; only refusals are new here.
-    if (!isBatonError(err) || err.code === 'BATON_BUSY' || err.code === 'BATON_STOPPING') this.log.warn(`${signal}: ${(err as Error).message}`);
+    // Reload and upgrade failures are logged where they happen; refusals and config errors are not.
+    if (!isBatonError(err) || (err.code !== 'BATON_RELOAD_FAILED' && err.code !== 'BATON_UPGRADE_FAILED')) this.log.warn(`${signal}: ${(err as Error).message}`);
   }
 }
 

@@ -4,11 +4,11 @@
 // states, checked directly.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CLI, Cluster, FIXTURES, ROOT, freePort, tempDir, useFixture, waitFor } from '../support/cluster.js';
+import { CLI, Cluster, ROOT, freePort, tempDir, useFixture, waitFor } from '../support/cluster.js';
 import type { ClusterOptions } from '../support/cluster.js';
 import { get, getJson } from '../support/http.js';
 import { describeLoad, startLoad } from '../support/load.js';
@@ -217,5 +217,4 @@ test('the health endpoint: 503 while starting, 200 while serving (through reload
   assert.equal((await get(healthPort, '/readyz')).status, 503);
   assert.equal((await getJson(port)).status, 200, 'the app still serves during the grace period');
   assert.equal((await stopping).code, 0);
-  copyFileSync(join(FIXTURES, 'app.mjs'), options.app);
 });

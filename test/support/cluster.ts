@@ -55,7 +55,8 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: N
 }
 
 export interface ClusterOptions {
-  app: string;
+  /** The app to start; leave out to have baton read "script" from a config file in dir. */
+  app?: string;
   dir: string;
   workers?: number;
   listen?: string[];
@@ -83,7 +84,10 @@ export class Cluster {
   private constructor(readonly options: ClusterOptions) {
     this.control = join(options.dir, 'control.sock');
     const listen = (options.listen ?? ['127.0.0.1:0']).flatMap((l) => ['--listen', l]);
-    const args = [CLI, 'start', options.app, '--workers', String(options.workers ?? 2), ...listen, '--control', this.control, ...(options.args ?? [])];
+    // Without an app, baton takes "script" from a config file.
+    const app = options.app === undefined ? [] : [options.app];
+    const workers = options.workers === undefined && options.app === undefined ? [] : ['--workers', String(options.workers ?? 2)];
+    const args = [CLI, 'start', ...app, ...workers, ...listen, '--control', this.control, ...(options.args ?? [])];
     const env = { ...process.env, ...options.env };
     const fds = options.activation ?? [];
     // Socket activation needs LISTEN_PID to be the master's own pid: set it in a shell

@@ -1,0 +1,81 @@
+// The config file: read at start (flags win), checked with errors that name the key,
+// read again and checked at every reload and upgrade before anything changes.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Cluster, runCli, tempDir, useFixture } from '../support/cluster.js';
+import { getJson } from '../support/http.js';
+
+function writeConfig(dir: string, config: unknown, name = 'baton.config.json'): string {
+  const path = join(dir, name);
+  writeFileSync(path, name.endsWith('.json') ? JSON.stringify(config, null, 2) : `export default ${JSON.stringify(config)};\n`);
+  return path;
+}
+
+test('baton.config.json next to the app configures the cluster, and a flag wins over it', { timeout: 60_000 }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  useFixture(tmp.dir, 'app.mjs');
+  writeConfig(tmp.dir, { script: 'app.mjs', workers: 3, listen: '127.0.0.1:0', env: { GREETING: 'from config' }, readyTimeout: '10s', nodeArgs: ['--no-warnings'] });
+  const cluster = await Cluster.start({ dir: tmp.dir, args: ['--workers', '1'] });
+  t.after(() => cluster.destroy());
+  const status = await cluster.status();
+  assert.equal(status.workers.length, 1, 'the --workers flag wins over "workers": 3');
+  const info = await getJson(await cluster.port(), '/info');
+  assert.equal(info.greeting, 'from config');
+  assert.ok((info.execArgv as string[]).includes('--no-warnings'));
+
+  // A reload reads the file again: a valid edit reaches the new workers...
+  writeConfig(tmp.dir, { script: 'app.mjs', workers: 3, listen: '127.0.0.1:0', env: { GREETING: 'edited' } });
+  assert.equal((await cluster.cli(['reload'])).code, 0);
+  assert.equal((await getJson(await cluster.port(), '/info')).greeting, 'edited');
+
+  // ...and an invalid one is refused before anything changes, by reload and by upgrade.
+  const before = await cluster.status();
+  writeConfig(tmp.dir, { script: 'app.mjs', workers: 3, listen: '127.0.0.1:0', drainTimeout: 'soon' });
+  for (const command of ['reload', 'upgrade']) {
+    const refused = await cluster.cli([command]);
+    assert.equal(refused.code, 1, `${command}: ${refused.stdout}${refused.stderr}`);
+    assert.match(refused.stderr, /invalid value "soon" for "drainTimeout" in .*baton\.config\.json: expected a duration such as 500ms/);
+  }
+  const after = await cluster.status();
+  assert.equal(after.pid, before.pid);
+  assert.deepEqual(after.workers.map((w) => w.pid), before.workers.map((w) => w.pid));
+  assert.equal(after.generation, before.generation);
+
+  // An upgrade starts the new master with the config as it is on disk now.
+  writeConfig(tmp.dir, { script: 'app.mjs', workers: 3, listen: '127.0.0.1:0', env: { GREETING: 'upgraded' } });
+  assert.equal((await cluster.cli(['upgrade'])).code, 0);
+  cluster.track([(await cluster.status()).pid], true);
+  assert.equal((await getJson(await cluster.port(), '/info')).greeting, 'upgraded');
+});
+
+test('a config that is not valid is rejected at start with the key, the value and what is allowed', { timeout: 60_000 }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  const app = useFixture(tmp.dir, 'app.mjs');
+  const cases: Array<[unknown, RegExp, string?]> = [
+    [{ workers: 0 }, /invalid value "0" for "workers" in .*baton\.config\.json: expected a whole number from 1 to 1024/],
+    [{ readyTimeout: 'soon' }, /invalid value "soon" for "readyTimeout" in .*: expected a duration/],
+    [{ listen: ['3000', 'nonsense:port'] }, /invalid value "nonsense:port" for "listen" in .*: expected a port/],
+    [{ batch: '0%' }, /invalid value "0%" for "batch" in .*: expected a worker count/],
+    [{ waitReady: 'yes' }, /invalid value "yes" for "waitReady" in .*: expected true or false/],
+    [{ env: { PORT: 3000 } }, /invalid value .* for "env" in .*: expected an object of environment variables with string values/],
+    [{ maxMemory: '12XB' }, /invalid value "12XB" for "maxMemory" in .*: expected a size/],
+    [{ wokers: 2 }, /unknown key "wokers" in .*baton\.config\.json; known keys: script, args, env, cwd, .*workers/],
+    [{ workers: 'lots' }, /invalid value "lots" for "workers" in .*baton\.config\.mjs/, 'baton.config.mjs'],
+  ];
+  for (const [config, message, name] of cases) {
+    const path = writeConfig(tmp.dir, { listen: '127.0.0.1:0', ...(config as object) }, name);
+    const result = await runCli(['start', app, '--config', path, '--control', join(tmp.dir, 'c.sock')], { cwd: tmp.dir, timeoutMs: 10_000 });
+    assert.equal(result.code, 2, `${JSON.stringify(config)}: ${result.stderr}`);
+    assert.match(result.stderr, message);
+  }
+  writeFileSync(join(tmp.dir, 'broken.json'), '{ "workers": 2, }');
+  const broken = await runCli(['start', app, '--config', join(tmp.dir, 'broken.json')], { cwd: tmp.dir });
+  assert.equal(broken.code, 2);
+  assert.match(broken.stderr, /cannot read config file .*broken\.json: .*JSON/);
+  const missing = await runCli(['start', app, '--config', join(tmp.dir, 'nope.json')], { cwd: tmp.dir });
+  assert.match(missing.stderr, /config file not found: .*nope\.json \(from --config\)/);
+});
