@@ -4,9 +4,11 @@
 // --out is given). The exit code says whether the harness worked, not how the systems
 // did: the findings are in the report and printed at the end.
 //   npm run bench [-- --quick] [--workers 2] [--out dir]
+//   npm run bench -- --render bench/results/<date>.json   (Markdown and charts again from the data)
 import { spawn } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, tempDir } from '../test/support/cluster.js';
 import { makePlan, MIXED } from './plan.js';
@@ -23,8 +25,13 @@ import { pm2Version, startPm2 } from './systems/pm2.js';
 import type { System, SystemOptions } from './systems/system.js';
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, workers: { type: 'string', default: '2' }, out: { type: 'string' } },
+  options: { quick: { type: 'boolean', default: false }, workers: { type: 'string', default: '2' }, out: { type: 'string' }, render: { type: 'string' } },
 });
+if (values.render !== undefined) {
+  const report = JSON.parse(readFileSync(values.render, 'utf8')) as BenchReport;
+  console.log(`wrote ${writeReport(report, values.out ?? dirname(values.render)).join(', ')}`);
+  process.exit(0);
+}
 if (!/^[1-9]\d{0,2}$/.test(values.workers ?? '')) {
   console.error(`bench: --workers wants a whole number from 1 to 999, not "${values.workers}"`);
   process.exit(2);
@@ -46,6 +53,8 @@ const compared = ['baton', 'node:cluster', 'pm2'];
 const live = new Map<string, { system: System; remove: () => void }>();
 const notes: string[] = [];
 const began = performance.now();
+// What was built (npm run build, just before this started) is the tree as it is now.
+const batonBuilt = await batonVersion();
 const log = (line: string) => console.log(`[bench ${((performance.now() - began) / 1000).toFixed(0)}s] ${line}`);
 
 /** The running system of that name; one that stopped serving is noted and started afresh. */
@@ -113,7 +122,7 @@ try {
       loadAverageAtStart: loadAtStart.map(round),
       loadAverageAtEnd: loadavg().map(round),
     },
-    versions: { baton: await batonVersion(), pm2: pm2Version() },
+    versions: { baton: batonBuilt, pm2: pm2Version() },
     plan,
     replaceMasterHow,
     durationMs: round(performance.now() - began),

@@ -35,9 +35,9 @@ export function timelineSvg(title: string, panels: readonly Panel[]): string {
   out.push(text(LEFT, 18, title, 'font-size="14" font-weight="bold"'));
   const legend: [string, string][] = [
     [COLORS.ok, 'responses/s (left axis)'],
-    [COLORS.failed, 'failed requests/s (right axis)'],
-    ...(hasLost ? ([[COLORS.lost, 'connections lost/s (right axis)']] as [string, string][]) : []),
-    [COLORS.event, 'reload / master replacement running'],
+    [COLORS.failed, 'failed requests/s (right)'],
+    ...(hasLost ? ([[COLORS.lost, 'connections lost/s (right)']] as [string, string][]) : []),
+    [COLORS.event, 'reload / new master running'],
   ];
   let lx = LEFT;
   legend.forEach(([color, label]) => {
@@ -80,7 +80,9 @@ export function timelineSvg(title: string, panels: readonly Panel[]): string {
         out.push(`<rect x="${f(bx)}" y="${f(lostTop)}" width="${f(bw)}" height="${f(failedTop - lostTop)}" fill="${COLORS.lost}"/>`);
       }
     });
-    const points = panel.timeline.ok.map((n, i) => `${f(x((i + 0.5) * bucketSeconds))},${f(yOk(perSecond(panel, n)))}`);
+    // The last bucket also holds what came after the load was told to stop (requests in
+    // flight then, timeouts): it counts for failures but is no rate.
+    const points = panel.timeline.ok.slice(0, -1).map((n, i) => `${f(x((i + 0.5) * bucketSeconds))},${f(yOk(perSecond(panel, n)))}`);
     out.push(`<polyline points="${points.join(' ')}" fill="none" stroke="${COLORS.ok}" stroke-width="1.5"/>`);
     const step = nice(seconds / 8);
     for (let s = 0; s <= seconds + 1e-9; s += step) out.push(text(x(s), y0 + PLOT + 13, `${round1(s)}s`, 'text-anchor="middle" font-size="9"'));
