@@ -13,6 +13,8 @@ import type { WorkerLine } from './log-sink.js';
 
 const PRELOAD = pathToFileURL(fileURLToPath(new URL('../worker/preload.js', import.meta.url))).href;
 const STDERR_TAIL_LINES = 20;
+/** How long after a worker exits its output pipes may take to reach their end. */
+const STDIO_FLUSH_MS = 1000;
 /** Index of the first listening fd in the worker's stdio table (0-2 stdio, 3 IPC). */
 const FIRST_LISTENER_FD = 4;
 
@@ -95,9 +97,18 @@ export class WorkerProcess {
       this.child.once('exit', (code, signal) => {
         for (const timer of this.timers) clearTimeout(timer);
         this.exitInfo = { code, signal };
-        // Give readline a moment to flush the last lines of output before anyone
-        // reads the stderr tail.
-        setImmediate(() => resolve(this.exitInfo!));
+        // Its last lines may still sit in the pipes: wait until both are read to the end
+        // ('close'), so the stderr tail is complete and no line is lost to a master that
+        // exits right after its last worker. A grandchild holding the pipes open must not
+        // stall that: STDIO_FLUSH_MS at most.
+        const done = () => {
+          clearTimeout(timer);
+          setImmediate(() => resolve(this.exitInfo!));
+        };
+        const timer = setTimeout(done, STDIO_FLUSH_MS);
+        timer.unref();
+        if (this.child.stdout?.readableEnded !== false && this.child.stderr?.readableEnded !== false) done();
+        else this.child.once('close', done);
       });
     });
     // spawn() failures (ENOENT for a bad node path) arrive as 'error', then 'exit' may
