@@ -75,13 +75,14 @@ SIGUSR2 to the master does the same with the same Node.js.
 
 Options:
       --node <path>      the node binary for the new master and its workers
+                         (default: the one the master runs on)
       --control <path>   control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
   -h, --help             show this help`;
 
 export const STATUS_HELP = `Usage: baton status [--json] [--control <path>]
 
 Options:
-      --json             machine-readable output
+      --json             machine-readable output (default: a table)
       --control <path>   control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
   -h, --help             show this help`;
 
