@@ -139,8 +139,9 @@ async function start(argv: readonly string[], out: (s: string) => void): Promise
 
 /** start --daemon: the same start, detached, logging to --log-file (default ./baton.log). */
 async function daemon(own: readonly string[], appArgs: readonly string[], options: MasterOptions, out: (s: string) => void): Promise<number> {
-  const logFile = options.logFile ?? resolve(options.cwd, DEFAULTS.daemonLogFile);
-  const pidFile = options.pidFile ?? resolve(options.cwd, DEFAULTS.daemonPidFile);
+  // In the directory baton start runs in (a config file's "cwd" is the app's, not ours).
+  const logFile = options.logFile ?? resolve(DEFAULTS.daemonLogFile);
+  const pidFile = options.pidFile ?? resolve(DEFAULTS.daemonPidFile);
   const { startDaemon } = await import('./daemon.js');
   const pid = await startDaemon({ args: own.filter((a) => a !== '--daemon'), appArgs, options, logFile, pidFile });
   out(`started: master ${pid} is ready; log file ${logFile}, pid file ${pidFile}\n`);

@@ -43,7 +43,8 @@ export async function startDaemon(start: DaemonStart): Promise<number> {
     throw errors.logFileFailed(logFile, (err as NodeJS.ErrnoException).code ?? String(err));
   }
   const offset = fstatSync(fd).size;
-  const child = spawn(process.execPath, args, { cwd: options.cwd, env: process.env, detached: true, stdio: ['ignore', fd, fd] });
+  // Same directory as this start, so relative paths in args (and a config file) resolve the same.
+  const child = spawn(process.execPath, args, { cwd: process.cwd(), env: process.env, detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   child.unref();
   let exit: string | undefined;
