@@ -123,6 +123,16 @@ class Master {
     process.on('SIGINT', () => void this.stop('SIGINT'));
   }
 
+  /** Serves (watching files with --watch) until stopped or handed over, then lets go; resolves with the exit code. */
+  async serveUntilDone(): Promise<number> {
+    const unwatch = this.options.watch ? this.watch() : undefined;
+    await this.finished();
+    unwatch?.();
+    await this.close();
+    this.log.info('master exiting');
+    return 0;
+  }
+
   /** Resolves when this master is done: stopped, or handed over to a successor. */
   finished(): Promise<void> {
     return this.done;
@@ -390,12 +400,7 @@ export async function runMaster(options: MasterOptions, log = new Logger(new Log
   }
   const notified = await notifySystemd('READY=1');
   if (notified) log.warn(notified);
-  const unwatch = options.watch ? master.watch() : undefined;
-  await master.finished();
-  unwatch?.();
-  await master.close();
-  log.info('master exiting');
-  return 0;
+  return master.serveUntilDone();
 }
 
 /**
@@ -468,10 +473,5 @@ export async function runSuccessor(logger?: Logger): Promise<number> {
   // If the old master dies before it hands over, this one carries on alone.
   process.once('disconnect', () => void takeover('the old master is gone'));
   tell({ v: HANDOVER_VERSION, type: 'ready', pid: process.pid, node: process.version });
-  const unwatch = options.watch ? master.watch() : undefined;
-  await master.finished();
-  unwatch?.();
-  await master.close();
-  log.info('master exiting');
-  return 0;
+  return master.serveUntilDone();
 }

@@ -84,6 +84,15 @@ test('an upgrade with --node moves a running cluster from Node 20 to Node 22 und
   assert.ok(late.length > 0 && late.every((s) => s.node?.startsWith('v22.')), 'responses now come from Node 22');
 });
 
+/** Waits until an upgrade's successor has started and its workers are booting; its pid. */
+function successorBooting(cluster: Cluster, outputBefore: number): Promise<number> {
+  return waitFor('the successor to start its workers', () => {
+    const tail = cluster.output.slice(outputBefore);
+    const pid = /upgrade: started new master (\d+)/.exec(tail)?.[1];
+    return pid && /booting slowly/.test(tail) ? Number(pid) : undefined;
+  });
+}
+
 function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
@@ -124,11 +133,7 @@ test('a failing successor leaves the old master serving: bad --node, a broken re
   writeFileSync(delayFile, '3000');
   const outputBefore = cluster.output.length;
   const killed = cluster.cli(['upgrade']);
-  const successorPid = await waitFor('the successor to start its workers', () => {
-    const tail = cluster.output.slice(outputBefore);
-    const pid = /upgrade: started new master (\d+)/.exec(tail)?.[1];
-    return pid && /booting slowly/.test(tail) ? Number(pid) : undefined;
-  });
+  const successorPid = await successorBooting(cluster, outputBefore);
   const orphans = [...cluster.output.slice(outputBefore).matchAll(/baton\[\d+\] info: worker \d+ started \(pid (\d+)/g)].map((m) => Number(m[1]));
   cluster.track(orphans);
   process.kill(successorPid, 'SIGKILL');
@@ -210,11 +215,7 @@ test('a stop during an upgrade wins: the successor is killed and the cluster sto
   writeFileSync(delayFile, '3000');
   const outputBefore = cluster.output.length;
   const upgrade = cluster.cli(['upgrade']);
-  const successorPid = await waitFor('the successor to start its workers', () => {
-    const tail = cluster.output.slice(outputBefore);
-    const pid = /upgrade: started new master (\d+)/.exec(tail)?.[1];
-    return pid && /booting slowly/.test(tail) ? Number(pid) : undefined;
-  });
+  const successorPid = await successorBooting(cluster, outputBefore);
   const successorWorkers = [...cluster.output.slice(outputBefore).matchAll(/worker \d+ started \(pid (\d+)/g)].map((m) => Number(m[1]));
   cluster.track([successorPid], true);
   cluster.track(successorWorkers);
