@@ -81,6 +81,10 @@ export class WorkerProcess {
         cwd: options.cwd,
         env,
         stdio: ['ignore', 'pipe', 'pipe', 'ipc', ...options.listeners.map((l) => l.fd)],
+        // A session of its own: Ctrl-C in a terminal (SIGINT to the whole foreground
+        // process group) reaches only the master, which drains the workers, instead of
+        // killing every worker in the middle of its requests.
+        detached: true,
         serialization: 'json',
       },
     );

@@ -29,6 +29,20 @@ for (const how of ['baton stop', 'SIGTERM', 'SIGINT'] as const) {
   });
 }
 
+test('Ctrl-C in a terminal (SIGINT to the whole process group) still lets in-flight requests finish', { timeout: 30_000 }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'app.mjs'), dir: tmp.dir, workers: 2, ownGroup: true, env: { SLOW_MS: '1500', LOG_SLOW: '1' } });
+  t.after(() => cluster.destroy());
+  const port = await cluster.port();
+  const slow = get(port, '/slow');
+  await waitFor('the slow request to reach a worker', () => cluster.output.includes('slow request started'));
+  process.kill(-cluster.pid, 'SIGINT');
+  assert.equal((await slow).status, 200, 'the in-flight request finished');
+  assert.deepEqual(await cluster.exited(), { code: 0, signal: null }, cluster.output);
+  assert.doesNotMatch(cluster.output, /killed by SIGINT/);
+});
+
 test('a worker that ignores its drain is sent SIGTERM after --drain-timeout, then SIGKILL after --kill-timeout', { timeout: 30_000 }, async (t) => {
   const tmp = tempDir();
   t.after(tmp.remove);

@@ -66,6 +66,8 @@ export interface ClusterOptions {
   startTimeoutMs?: number;
   /** Listening fds to hand in as systemd socket activation does (fd 3 on, LISTEN_PID set). */
   activation?: number[];
+  /** Start the master as the leader of its own process group, as a shell does for a foreground job. */
+  ownGroup?: boolean;
   /** With --log-file: also look for "cluster ready" in this file. */
   logFile?: string;
 }
@@ -99,7 +101,7 @@ export class Cluster {
             env: { ...env, LISTEN_FDS: String(fds.length) },
             stdio: ['ignore', 'pipe', 'pipe', ...fds],
           })
-        : spawn(process.execPath, args, { cwd: options.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        : spawn(process.execPath, args, { cwd: options.dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownGroup === true });
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d));
     this.exit = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
