@@ -4,15 +4,12 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Cluster, tempDir, useFixture, waitFor } from '../support/cluster.js';
+import { Cluster, startFixture, tempDir, useFixture, waitFor } from '../support/cluster.js';
 import { get } from '../support/http.js';
 
 
 test('a crashed worker is replaced in its slot', { timeout: 30_000 }, async (t) => {
-  const tmp = tempDir();
-  t.after(tmp.remove);
-  const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'app.mjs'), dir: tmp.dir, workers: 2 });
-  t.after(() => cluster.destroy());
+  const { cluster } = await startFixture(t, 'app.mjs', { workers: 2 });
   const port = await cluster.port();
   const before = await cluster.status();
   assert.ok(before.rssBytes > 1_000_000, `master memory: ${before.rssBytes}`);

@@ -2,15 +2,12 @@
 // is ready before it drains), under load, with zero failed requests.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Cluster, isAlive, tempDir, useFixture, waitFor } from '../support/cluster.js';
+import { isAlive, startFixture, waitFor } from '../support/cluster.js';
 import { getJson } from '../support/http.js';
 import { describeLoad, startLoad } from '../support/load.js';
 
 test('a worker above --max-memory is swapped out with zero failed requests', { timeout: 60_000 }, async (t) => {
-  const tmp = tempDir();
-  t.after(tmp.remove);
-  const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'app.mjs'), dir: tmp.dir, workers: 2, args: ['--max-memory', '160MB'] });
-  t.after(() => cluster.destroy());
+  const { cluster } = await startFixture(t, 'app.mjs', { workers: 2, args: ['--max-memory', '160MB'] });
   const port = await cluster.port();
   const before = await cluster.status();
   const load = startLoad({ target: { host: '127.0.0.1', port }, keepAlive: 3, sparse: 3, fresh: 2, slowEvery: 5, maxDurationMs: 40_000 });

@@ -2,16 +2,13 @@
 // will not finish is escalated, SIGTERM after the drain-timeout, SIGKILL after that.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Cluster, tempDir, useFixture, waitFor } from '../support/cluster.js';
+import { Cluster, startFixture, tempDir, useFixture, waitFor } from '../support/cluster.js';
 import { get } from '../support/http.js';
 
 
 for (const how of ['baton stop', 'SIGTERM', 'SIGINT'] as const) {
   test(`${how} lets in-flight requests finish, then the master exits 0`, { timeout: 30_000 }, async (t) => {
-    const tmp = tempDir();
-    t.after(tmp.remove);
-    const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'app.mjs'), dir: tmp.dir, workers: 2, env: { SLOW_MS: '1500', LOG_SLOW: '1' } });
-    t.after(() => cluster.destroy());
+    const { cluster } = await startFixture(t, 'app.mjs', { workers: 2, env: { SLOW_MS: '1500', LOG_SLOW: '1' } });
     const port = await cluster.port();
 
     const slow = get(port, '/slow');
@@ -30,10 +27,7 @@ for (const how of ['baton stop', 'SIGTERM', 'SIGINT'] as const) {
 }
 
 test('Ctrl-C in a terminal (SIGINT to the whole process group) still lets in-flight requests finish', { timeout: 30_000 }, async (t) => {
-  const tmp = tempDir();
-  t.after(tmp.remove);
-  const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'app.mjs'), dir: tmp.dir, workers: 2, ownGroup: true, env: { SLOW_MS: '1500', LOG_SLOW: '1' } });
-  t.after(() => cluster.destroy());
+  const { cluster } = await startFixture(t, 'app.mjs', { workers: 2, ownGroup: true, env: { SLOW_MS: '1500', LOG_SLOW: '1' } });
   const port = await cluster.port();
   const slow = get(port, '/slow');
   await waitFor('the slow request to reach a worker', () => cluster.output.includes('slow request started'));
@@ -70,10 +64,7 @@ test('a worker that ignores its drain is sent SIGTERM after --drain-timeout, the
 });
 
 test('a master whose stdout and stderr readers go away keeps serving (EPIPE is not fatal)', { timeout: 30_000 }, async (t) => {
-  const tmp = tempDir();
-  t.after(tmp.remove);
-  const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'app.mjs'), dir: tmp.dir, workers: 1 });
-  t.after(() => cluster.destroy());
+  const { cluster } = await startFixture(t, 'app.mjs', { workers: 1 });
   const port = await cluster.port();
   // As when the terminal it was started from closes: every later log write fails.
   cluster.child.stdout!.destroy();

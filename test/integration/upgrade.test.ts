@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { accessSync, constants, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Cluster, FIXTURES, ROOT, isAlive, tempDir, useFixture, waitFor } from '../support/cluster.js';
+import { Cluster, FIXTURES, ROOT, isAlive, startFixture, tempDir, useFixture, waitFor } from '../support/cluster.js';
 import { getJson } from '../support/http.js';
 import { describeLoad, startLoad } from '../support/load.js';
 import type { Load } from '../support/load.js';
@@ -60,10 +60,7 @@ test('five master upgrades in a row under load fail no request; pid file and con
 
 test('an upgrade with --node moves a running cluster from Node 20 to Node 22 under load', { timeout: 90_000 }, async (t) => {
   assert.ok(isExecutable(NODE22), `the Node 22 binary is missing at ${NODE22}: npm test installs it (pretest)`);
-  const tmp = tempDir();
-  t.after(tmp.remove);
-  const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'app.mjs'), dir: tmp.dir, workers: 2 });
-  t.after(() => cluster.destroy());
+  const { cluster } = await startFixture(t, 'app.mjs', { workers: 2 });
   const port = await cluster.port();
   assert.equal((await getJson(port)).node, process.version);
 
@@ -160,10 +157,7 @@ test('a failing successor leaves the old master serving: bad --node, a broken re
 });
 
 test('a master killed with SIGKILL leaves no orphans: its workers finish in-flight requests and exit', { timeout: 30_000 }, async (t) => {
-  const tmp = tempDir();
-  t.after(tmp.remove);
-  const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'app.mjs'), dir: tmp.dir, workers: 2, env: { SLOW_MS: '1500', LOG_SLOW: '1' } });
-  t.after(() => cluster.destroy());
+  const { cluster } = await startFixture(t, 'app.mjs', { workers: 2, env: { SLOW_MS: '1500', LOG_SLOW: '1' } });
   const port = await cluster.port();
   const workers = (await cluster.status()).workers.map((w) => w.pid!);
 
@@ -176,10 +170,7 @@ test('a master killed with SIGKILL leaves no orphans: its workers finish in-flig
 });
 
 test('a successor that dies after it was ready, while the old master drains, is survived: the old master starts workers again', { timeout: 60_000 }, async (t) => {
-  const tmp = tempDir();
-  t.after(tmp.remove);
-  const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'app.mjs'), dir: tmp.dir, workers: 2, env: { SLOW_MS: '2000', LOG_SLOW: '1' } });
-  t.after(() => cluster.destroy());
+  const { cluster } = await startFixture(t, 'app.mjs', { workers: 2, env: { SLOW_MS: '2000', LOG_SLOW: '1' } });
   const port = await cluster.port();
   const before = await cluster.status();
 

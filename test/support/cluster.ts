@@ -217,6 +217,23 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
+/**
+ * A temp dir holding `fixture` as its app and a master started on it, both torn down
+ * after the test. `options` are Cluster.start's, less app and dir.
+ */
+export async function startFixture(
+  t: { after: (fn: () => unknown) => void },
+  fixture: string,
+  options: Omit<ClusterOptions, 'app' | 'dir'> = {},
+): Promise<{ cluster: Cluster; tmp: { dir: string; remove: () => void }; app: string }> {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  const app = useFixture(tmp.dir, fixture);
+  const cluster = await Cluster.start({ app, dir: tmp.dir, ...options });
+  t.after(() => cluster.destroy());
+  return { cluster, tmp, app };
+}
+
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
