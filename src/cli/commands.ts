@@ -16,10 +16,8 @@ import { controlPath, DEFAULTS } from '../config/options.js';
 import type { MasterOptions } from '../config/options.js';
 import { errors } from '../errors.js';
 import { parseBatchSpec } from '../master/batch.js';
-import type { ReloadResult, StatusSnapshot } from '../master/supervisor.js';
 import { formatStatus } from './format.js';
 import { LOGS_HELP, MAIN_HELP, RELOAD_HELP, START_HELP, STATUS_HELP, STOP_HELP, UPGRADE_HELP } from './help.js';
-import type { UpgradeResult } from '../master/main.js';
 import { LOG_FORMATS } from '../master/log-sink.js';
 import type { LogFormat } from '../master/log-sink.js';
 
@@ -264,7 +262,7 @@ async function reload(argv: readonly string[], out: (s: string) => void): Promis
   }
   const batch = values.batch as string | undefined;
   if (batch !== undefined) parseBatchSpec(batch);
-  const result = (await request(controlPath(values.control as string | undefined), 'reload', batch === undefined ? {} : { batch })) as ReloadResult;
+  const result = await request(controlPath(values.control as string | undefined), 'reload', batch === undefined ? {} : { batch });
   out(`reloaded: generation ${result.generation} serving on ${result.workers} workers (${result.durationMs}ms)\n`);
   return 0;
 }
@@ -276,7 +274,7 @@ async function upgrade(argv: readonly string[], out: (s: string) => void): Promi
     return 0;
   }
   const node = values.node === undefined ? undefined : resolve(values.node as string);
-  const result = (await request(controlPath(values.control as string | undefined), 'upgrade', node === undefined ? {} : { node })) as UpgradeResult;
+  const result = await request(controlPath(values.control as string | undefined), 'upgrade', node === undefined ? {} : { node });
   out(`upgraded: master ${result.previousPid} → ${result.pid} (node ${result.node})\n`);
   return 0;
 }
@@ -287,7 +285,7 @@ async function status(argv: readonly string[], out: (s: string) => void): Promis
     out(STATUS_HELP + '\n');
     return 0;
   }
-  const snapshot = (await request(controlPath(values.control as string | undefined), 'status')) as StatusSnapshot;
+  const snapshot = await request(controlPath(values.control as string | undefined), 'status');
   out((values.json ? JSON.stringify(snapshot, null, 2) : formatStatus(snapshot)) + '\n');
   return 0;
 }
@@ -325,7 +323,7 @@ async function stop(argv: readonly string[], out: (s: string) => void): Promise<
     out(line + '\n');
     return 0;
   }
-  const result = (await request(controlPath(values.control as string | undefined), 'stop', args)) as { pid: number };
+  const result = await request(controlPath(values.control as string | undefined), 'stop', args);
   out(`stopped: master ${result.pid} drained its workers and is exiting\n`);
   return 0;
 }
@@ -344,13 +342,13 @@ async function logs(argv: readonly string[], out: (s: string) => void): Promise<
   const control = controlPath(values.control as string | undefined);
   if (values.reopen) {
     if (values.follow || values.lines !== undefined) throw errors.usage('--reopen does not take -f or -n (see "baton logs --help")');
-    const info = (await request(control, 'reopen-logs')) as { pid: number; file: string };
+    const info = await request(control, 'reopen-logs');
     out(`reopened: master ${info.pid} writes to ${info.file}\n`);
     return 0;
   }
   const text = values.lines as string | undefined;
   if (text !== undefined && !/^\d+$/.test(text)) throw errors.invalidOption('--lines', text, 'a whole number of lines, e.g. -n 50');
-  const info = (await request(control, 'logs')) as { pid: number; file: string | null };
+  const info = await request(control, 'logs');
   if (info.file === null) throw errors.noLogFile();
   const { follow, lastLines } = await import('./logs.js');
   const tail = lastLines(info.file, text === undefined ? DEFAULTS.logLines : Number(text));

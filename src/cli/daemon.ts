@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from '../control/client.js';
 import type { MasterOptions } from '../config/options.js';
 import { errors } from '../errors.js';
-import type { StatusSnapshot } from '../master/status.js';
+import type { StatusSnapshot } from '../protocol/control.js';
 
 const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
 /** How much longer than --ready-timeout the daemon may take to have a ready cluster. */
@@ -68,7 +68,7 @@ export async function startDaemon(start: DaemonStart): Promise<number> {
 /** The pid of the master on `control` once its first workers are ready. */
 async function readyMaster(control: string): Promise<number | undefined> {
   try {
-    const status = (await request(control, 'status')) as StatusSnapshot;
+    const status = await request(control, 'status');
     return status.generation >= 1 ? status.pid : undefined;
   } catch {
     return undefined;

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { request } from '../control/client.js';
 import { errors } from '../errors.js';
 import { answers } from '../probe.js';
-import type { StatusSnapshot } from '../master/status.js';
+import type { StatusSnapshot } from '../protocol/control.js';
 
 const POLL_MS = 50;
 /** How long to wait for the control socket to answer "status" before going by the pid file. */
@@ -32,7 +32,7 @@ interface Proc {
 
 /** Stops the master, escalating; resolves with the line to print. */
 export async function forceStop(stop: ForceStop): Promise<string> {
-  const status = (await within(request(stop.control, 'status'), STATUS_TIMEOUT_MS).catch(() => undefined)) as StatusSnapshot | undefined;
+  const status: StatusSnapshot | undefined = await within(request(stop.control, 'status'), STATUS_TIMEOUT_MS).catch(() => undefined);
   const pid = status?.pid ?? pidFromFile(stop.pidFile, stop.control);
   if (status) {
     const graceful = request(stop.control, 'stop', stop.args);

@@ -1,5 +1,5 @@
 // Human-readable output for `baton status`.
-import type { StatusSnapshot } from '../master/supervisor.js';
+import type { StatusSnapshot } from '../protocol/control.js';
 
 /** "1h2m", "3m4s", "5s", "800ms". */
 export function formatUptime(ms: number): string {

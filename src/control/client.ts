@@ -3,11 +3,11 @@
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { BatonError, errors } from '../errors.js';
-import { CONTROL_PROTOCOL_VERSION } from './protocol.js';
-import type { Command, Reply } from './protocol.js';
+import { CONTROL_PROTOCOL_VERSION } from '../protocol/control.js';
+import type { Command, Reply, Results } from '../protocol/control.js';
 
-/** Sends one command and resolves with its result; throws the master's error as a BatonError. */
-export function request(path: string, cmd: Command, args: Record<string, unknown> = {}): Promise<unknown> {
+/** Sends one command and resolves with its typed result; throws the master's error as a BatonError. */
+export function request<C extends Command>(path: string, cmd: C, args: Record<string, unknown> = {}): Promise<Results[C]> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(path);
     let settled = false;
@@ -30,9 +30,9 @@ export function request(path: string, cmd: Command, args: Record<string, unknown
     // Socket errors are handled above; readline re-emits them.
     lines.on('error', () => {});
     lines.once('line', (line) => {
-      let reply: Reply;
+      let reply: Reply<C>;
       try {
-        reply = JSON.parse(line) as Reply;
+        reply = JSON.parse(line) as Reply<C>;
       } catch {
         settle(() => reject(errors.protocol(`the master sent a reply that is not JSON: ${line.slice(0, 200)}`)));
         return;

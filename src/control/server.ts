@@ -6,10 +6,10 @@ import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { errors, isBatonError } from '../errors.js';
 import { answers } from '../probe.js';
-import { CONTROL_PROTOCOL_VERSION, encodeReply, parseRequest, requestIdOf } from './protocol.js';
-import type { Request } from './protocol.js';
+import { CONTROL_PROTOCOL_VERSION, encodeReply, parseRequest, requestIdOf } from '../protocol/control.js';
+import type { Command, Request, Results } from '../protocol/control.js';
 
-export type Handler = (request: Request) => Promise<unknown>;
+export type Handler = (request: Request) => Promise<Results[Command]>;
 
 const MAX_LINE = 64 * 1024;
 

@@ -2,7 +2,9 @@
 // or starting → failed. Every change of state goes through transition(), which rejects
 // moves the table does not allow, so no code path can, say, "un-drain" a worker.
 
-export type WorkerState = 'starting' | 'ready' | 'draining' | 'exited' | 'failed';
+import type { WorkerState } from '../protocol/worker.js';
+
+export type { WorkerState } from '../protocol/worker.js';
 
 const ALLOWED: Record<WorkerState, readonly WorkerState[]> = {
   // A starting worker becomes ready, fails (crash or ready-timeout), or is drained

@@ -11,8 +11,8 @@ import { errors } from '../errors.js';
 import { answers } from '../probe.js';
 import { formatListener } from '../config/listen-spec.js';
 import type { ListenSpec } from '../config/listen-spec.js';
-import { FIRST_HANDOVER_FD } from './handover.js';
-import type { HandedListener } from './handover.js';
+import { FIRST_HANDOVER_FD } from '../protocol/handover.js';
+import type { HandedListener } from '../protocol/handover.js';
 
 interface ServerHandle {
   fd: number;

@@ -5,14 +5,14 @@ import { accessSync, constants as fsConstants } from 'node:fs';
 import type net from 'node:net';
 import { dirname } from 'node:path';
 import { closeControl, listenControl } from '../control/server.js';
-import type { Request } from '../control/protocol.js';
+import type { Request } from '../protocol/control.js';
 import type { MasterOptions } from '../config/options.js';
 import { errors, isBatonError } from '../errors.js';
 import { parseBatchSpec } from './batch.js';
-import { HANDOVER_VERSION } from './handover.js';
+import { HANDOVER_VERSION } from '../protocol/handover.js';
 import { healthFd, serveHealth } from './health.js';
 import { Metrics, serveMetrics } from './metrics.js';
-import type { HandoverState } from './handover.js';
+import type { HandoverState } from '../protocol/handover.js';
 import { closeListeners } from './listeners.js';
 import type { Listener } from './listeners.js';
 import { Logger } from './log.js';
@@ -81,7 +81,7 @@ export class Master {
 
   /** Starts the control socket and the signal handlers. */
   async listen(): Promise<void> {
-    this.control = await listenControl(this.options.control, (request) => this.handle(request));
+    this.control = await listenControl(this.options.control, (request) => this.handle(request) as never);
     if (this.options.pidFile) writePidFile(this.options.pidFile);
   }
 
@@ -282,7 +282,7 @@ export class Master {
     try {
       if (this.health && !this.health.listening && this.options.health) await this.serveHealth();
       await this.serveMetrics();
-      if (this.control && !this.control.listening) this.control = await listenControl(this.options.control, (request) => this.handle(request));
+      if (this.control && !this.control.listening) this.control = await listenControl(this.options.control, (request) => this.handle(request) as never);
       await this.supervisor.start();
     } catch (err) {
       this.log.error(`could not recover: ${(err as Error).message}`);

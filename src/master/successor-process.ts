@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { errors } from '../errors.js';
-import { HANDOVER_ENV, HANDOVER_VERSION } from './handover.js';
-import type { HandoverState, PredecessorMessage, SuccessorMessage } from './handover.js';
+import { HANDOVER_ENV, HANDOVER_VERSION } from '../protocol/handover.js';
+import type { HandoverState, PredecessorMessage, SuccessorMessage } from '../protocol/handover.js';
 import type { Listener } from './listeners.js';
 import type { NativeHandle } from './supervisor.js';
 

@@ -4,8 +4,8 @@
 // control requests only call its methods; nothing else changes its state.
 import { errors } from '../errors.js';
 import type { MasterOptions } from '../config/options.js';
-import { WORKER_PROTOCOL_VERSION, isBatonMessage } from '../worker/ipc.js';
-import type { WorkerMessage } from '../worker/ipc.js';
+import { WORKER_PROTOCOL_VERSION, isBatonMessage } from '../protocol/worker.js';
+import type { WorkerMessage } from '../protocol/worker.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import type { BackoffPolicy } from './backoff.js';
 import { batchSize } from './batch.js';

@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BOOTSTRAP_ENV, WORKER_PROTOCOL_VERSION } from '../worker/ipc.js';
-import type { MasterMessage, WorkerBootstrap, WorkerListener } from '../worker/ipc.js';
+import { BOOTSTRAP_ENV, WORKER_PROTOCOL_VERSION } from '../protocol/worker.js';
+import type { MasterMessage, WorkerBootstrap, WorkerListener } from '../protocol/worker.js';
 import type { Listener } from './listeners.js';
 import type { WorkerLine } from './log-sink.js';
 

@@ -2,7 +2,7 @@
 // (or unix path) picks the listener; the app never binds a socket of its own. A call
 // for an address baton was not given fails with an error that says how to fix it.
 import { resolve } from 'node:path';
-import type { WorkerListener } from './ipc.js';
+import type { WorkerListener } from '../protocol/worker.js';
 
 /** What a listen() call asked for, after normalising node's many signatures. */
 export type ListenRequest =

@@ -1,7 +1,7 @@
 // Entry point preloaded into every worker (node --import). Reads the bootstrap the
 // master put in the environment and installs the runtime before the app's code runs.
-import { BOOTSTRAP_ENV, WORKER_PROTOCOL_VERSION } from './ipc.js';
-import type { WorkerBootstrap } from './ipc.js';
+import { BOOTSTRAP_ENV, WORKER_PROTOCOL_VERSION } from '../protocol/worker.js';
+import type { WorkerBootstrap } from '../protocol/worker.js';
 import { installRuntime, RUNTIME_KEY } from './runtime.js';
 
 const raw = process.env[BOOTSTRAP_ENV];

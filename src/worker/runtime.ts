@@ -4,8 +4,8 @@
 // called ready()); on "drain" it drains, then exits.
 import net from 'node:net';
 import { Drainer } from './drain.js';
-import { isBatonMessage, WORKER_PROTOCOL_VERSION } from './ipc.js';
-import type { MasterMessage, WorkerBootstrap, WorkerListener, WorkerMessage } from './ipc.js';
+import { isBatonMessage, WORKER_PROTOCOL_VERSION } from '../protocol/worker.js';
+import type { MasterMessage, WorkerBootstrap, WorkerListener, WorkerMessage } from '../protocol/worker.js';
 import { matchListeners, normalizeListenArgs } from './listen-map.js';
 
 type Listen = (this: net.Server, ...args: unknown[]) => net.Server;

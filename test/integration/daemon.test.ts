@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { StatusSnapshot } from '../../src/master/status.js';
+import type { StatusSnapshot } from '../../src/protocol/control.js';
 import { delay, isAlive, runCli, tempDir, useFixture, waitFor } from '../support/cluster.js';
 import { get } from '../support/http.js';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatStatus, formatUptime } from '../../../src/cli/format.js';
-import type { StatusSnapshot } from '../../../src/master/supervisor.js';
+import type { StatusSnapshot } from '../../../src/protocol/control.js';
 
 describe('formatUptime', () => {
   const cases: ReadonlyArray<readonly [number, string]> = [

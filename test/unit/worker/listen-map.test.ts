@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { matchListeners, normalizeListenArgs } from '../../../src/worker/listen-map.js';
 import type { ListenMatch, ListenRequest } from '../../../src/worker/listen-map.js';
-import type { WorkerListener } from '../../../src/worker/ipc.js';
+import type { WorkerListener } from '../../../src/protocol/worker.js';
 
 const cb = () => {};
 

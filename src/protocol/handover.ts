@@ -5,7 +5,14 @@
 import { errors } from '../errors.js';
 import type { MasterOptions } from '../config/options.js';
 import type { ListenSpec } from '../config/listen-spec.js';
-import type { SupervisorCounters } from './supervisor.js';
+
+/** Counters a successor master carries on from, so ids and generations never repeat. */
+export interface SupervisorCounters {
+  nextId: number;
+  nextGeneration: number;
+  generation: number;
+  restarts: number[];
+}
 
 export const HANDOVER_VERSION = 1;
 export const HANDOVER_ENV = 'BATON_HANDOVER';

@@ -1,7 +1,7 @@
 // The control protocol: request parsing and its errors, reply encoding.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CONTROL_PROTOCOL_VERSION, encodeReply, parseRequest, requestIdOf } from '../../../src/control/protocol.js';
+import { CONTROL_PROTOCOL_VERSION, encodeReply, parseRequest, requestIdOf } from '../../../src/protocol/control.js';
 import { BatonError, EXIT_USAGE } from '../../../src/errors.js';
 
 /** Asserts that parsing `line` fails with a bad-request error whose message matches. */

@@ -2,6 +2,9 @@
 // payload in the worker's environment. Both carry a version so a master and a worker
 // of different baton releases can tell when they do not understand each other.
 
+/** A worker's lifecycle states, as the master tracks them (see master/lifecycle.ts). */
+export type WorkerState = 'starting' | 'ready' | 'draining' | 'exited' | 'failed';
+
 export const WORKER_PROTOCOL_VERSION = 1;
 /** Environment variable carrying the WorkerBootstrap JSON. */
 export const BOOTSTRAP_ENV = 'BATON_WORKER';

@@ -2,7 +2,7 @@
 // refuses anything else with a message that says what to do.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HANDOVER_ENV, HANDOVER_VERSION, readHandover } from '../../../src/master/handover.js';
+import { HANDOVER_ENV, HANDOVER_VERSION, readHandover } from '../../../src/protocol/handover.js';
 
 const state = {
   v: HANDOVER_VERSION,
