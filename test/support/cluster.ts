@@ -70,6 +70,8 @@ export interface ClusterOptions {
   ownGroup?: boolean;
   /** With --log-file: also look for "cluster ready" in this file. */
   logFile?: string;
+  /** The baton CLI that starts the master (e.g. an installed older release); this checkout's by default. */
+  cli?: string;
 }
 
 /** A running master started through the CLI. */
@@ -89,7 +91,7 @@ export class Cluster {
     // Without an app, baton takes "script" from a config file.
     const app = options.app === undefined ? [] : [options.app];
     const workers = options.workers === undefined && options.app === undefined ? [] : ['--workers', String(options.workers ?? 2)];
-    const args = [CLI, 'start', ...app, ...workers, ...listen, '--control', this.control, ...(options.args ?? [])];
+    const args = [options.cli ?? CLI, 'start', ...app, ...workers, ...listen, '--control', this.control, ...(options.args ?? [])];
     const env = { ...process.env, ...options.env };
     const fds = options.activation ?? [];
     // Socket activation needs LISTEN_PID to be the master's own pid: set it in a shell
