@@ -5,10 +5,11 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Cluster, runCli, tempDir, useFixture, waitFor } from '../support/cluster.js';
+import type { RunCliOptions } from '../support/cluster.js';
 import { get } from '../support/http.js';
+import { installReadableBuild } from '../support/release.js';
 
 const NOBODY = 65534;
-
 
 /** A temp dir with an app in it that an unprivileged user can read. */
 function publicDir(t: { after: (fn: () => void) => void }) {
@@ -20,8 +21,14 @@ function publicDir(t: { after: (fn: () => void) => void }) {
   return { dir: tmp.dir, app };
 }
 
-/** Runs the CLI as an unprivileged user when we are root (root may bind anything). */
-const asUser = () => (process.getuid?.() === 0 ? { uid: NOBODY, gid: NOBODY } : {});
+/**
+ * Runs the CLI as an unprivileged user when we are root (root may bind anything), from a
+ * copy of the build that user can read: this checkout may be where only root can enter.
+ */
+function asUser(t: { after: (fn: () => void) => void }): RunCliOptions {
+  if (process.getuid?.() !== 0) return {};
+  return { uid: NOBODY, gid: NOBODY, cli: installReadableBuild(t).cli };
+}
 
 test('usage errors exit 2 with a message that says what to do', { timeout: 30_000 }, async (t) => {
   const { dir, app } = publicDir(t);
@@ -69,17 +76,18 @@ test('a port in use, a privileged port and an unwritable socket path fail start 
   assert.equal(inUse.code, 1, inUse.stderr);
   assert.match(inUse.stderr, /cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE\. Another process is listening there/);
 
-  const privileged = await runCli(['start', app, '--listen', '127.0.0.1:80', '--control', join(dir, 'b.sock')], { cwd: dir, ...asUser() });
+  const user = asUser(t);
+  const privileged = await runCli(['start', app, '--listen', '127.0.0.1:80', '--control', join(dir, 'b.sock')], { cwd: dir, ...user });
   assert.equal(privileged.code, 1, privileged.stderr);
   assert.match(privileged.stderr, /cannot listen on 127\.0\.0\.1:80: EACCES\. Permission denied/);
 
   const locked = join(dir, 'locked');
   mkdirSync(locked, { mode: 0o755 });
-  const socketPath = await runCli(['start', app, '--listen', join(locked, 'app.sock'), '--control', join(dir, 'c.sock')], { cwd: dir, ...asUser() });
+  const socketPath = await runCli(['start', app, '--listen', join(locked, 'app.sock'), '--control', join(dir, 'c.sock')], { cwd: dir, ...user });
   assert.equal(socketPath.code, 1, socketPath.stderr);
   assert.match(socketPath.stderr, /cannot listen on .*locked\/app\.sock: EACCES/);
 
-  const control = await runCli(['start', app, '--listen', '127.0.0.1:0', '--control', join(locked, 'control.sock')], { cwd: dir, ...asUser() });
+  const control = await runCli(['start', app, '--listen', '127.0.0.1:0', '--control', join(locked, 'control.sock')], { cwd: dir, ...user });
   assert.equal(control.code, 1, control.stderr);
   assert.match(control.stderr, /cannot create control socket .*control\.sock: EACCES/);
 });

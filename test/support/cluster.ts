@@ -33,10 +33,20 @@ export function useFixture(dir: string, fixture: string, as = 'app.mjs'): string
   return path;
 }
 
+export interface RunCliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  uid?: number;
+  gid?: number;
+  /** Another baton CLI than this checkout's (an installed release, a copy another user can read). */
+  cli?: string;
+}
+
 /** Runs the baton CLI to completion (killed after timeoutMs) and collects its output. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; uid?: number; gid?: number } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [options.cli ?? CLI, ...args], {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
