@@ -57,6 +57,21 @@ export const errors = {
       'a reload, upgrade or stop is already running; this request was refused. Wait for it to finish (baton status shows it) and try again.',
     ),
   stopping: () => new BatonError('BATON_STOPPING', 'the cluster is stopping; no new operations are accepted.'),
+  takingOver: (from?: number) =>
+    new BatonError(
+      'BATON_TAKING_OVER',
+      `this master is still taking over from the old master${from ? ` ${from}` : ''} and runs no reload or upgrade until it has; wait for the upgrade to finish (baton status shows it), then try again.`,
+    ),
+  handingOver: (to?: number) =>
+    new BatonError(
+      'BATON_HANDING_OVER',
+      `this master is handing over to the new master${to ? ` ${to}` : ''} and runs no reload or upgrade any more; wait for the upgrade to finish, then send it to the new master.`,
+    ),
+  internal: (what: string, err: unknown) =>
+    new BatonError(
+      'BATON_INTERNAL',
+      `internal error in ${what} (this is a bug, please report it): ${err instanceof Error ? err.message : String(err)}. The cluster keeps serving.`,
+    ),
   reloadFailed: (message: string) => new BatonError('BATON_RELOAD_FAILED', message),
   upgradeFailed: (message: string) => new BatonError('BATON_UPGRADE_FAILED', message),
   startFailed: (message: string) => new BatonError('BATON_START_FAILED', message),

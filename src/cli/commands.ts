@@ -73,7 +73,7 @@ export async function runCli(argv: readonly string[], out = (s: string) => proce
     case '__successor': {
       // Started by a master during an upgrade, never by hand.
       const { runSuccessor } = await import('../master/main.js');
-      return runSuccessor();
+      return runSuccessor((source) => resolveStart(source.flags, source.positionals, source.appArgs, source.cwd));
     }
     default: {
       const guess = closest(command, COMMANDS);
@@ -132,7 +132,7 @@ async function start(argv: readonly string[], out: (s: string) => void): Promise
   const options = await resolveStart(values as Record<string, unknown>, positionals, appArgs);
   if (values.daemon) return daemon(own, appArgs, options, out);
   const { runMaster } = await import('../master/main.js');
-  return runMaster(options);
+  return runMaster(options, (source) => resolveStart(source.flags, source.positionals, source.appArgs, source.cwd));
 }
 
 /** start --daemon: the same start, detached, logging to --log-file (default ./baton.log). */

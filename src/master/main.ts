@@ -1,23 +1,36 @@
 // Entry points of a master process: a fresh start (binding its listeners) or a
-// successor started by an upgrade (wrapping the fds the old master passed).
+// successor started by an upgrade (wrapping the fds the old master passed). Both build
+// the same Master, wire its signals and endpoints, and serve until it is done.
 import { DEFAULTS } from '../config/options.js';
 import type { MasterOptions } from '../config/options.js';
 import { parseListenSpec } from '../config/listen-spec.js';
 import { errors } from '../errors.js';
-import { FIRST_HANDOVER_FD, HANDOVER_VERSION, readHandover } from '../protocol/handover.js';
-import type { HandoverState, PredecessorMessage, SuccessorMessage } from '../protocol/handover.js';
+import type { Command, Request, Results } from '../protocol/control.js';
+import { FIRST_HANDOVER_FD } from '../protocol/handover.js';
+import type { StartSource } from '../protocol/handover.js';
+import { deliverSignals } from '../signals.js';
+import type { CaughtSignal } from '../signals.js';
+import { Servers } from './endpoints.js';
+import { receiveHandover } from './handover-in.js';
 import { adoptListeners, bindListeners, closeListeners } from './listeners.js';
+import type { Listener } from './listeners.js';
 import { Logger } from './log.js';
 import { LogSink } from './log-sink.js';
-import { Supervisor } from './supervisor.js';
-import type { NativeHandle } from './supervisor.js';
 import { Master } from './master.js';
-import { notifySystemd, systemdListeners } from './systemd.js';
+import type { MasterRequest } from './master.js';
+import { Metrics } from './metrics.js';
+import { realOs } from './os.js';
+import { PredecessorLink } from './successor.js';
+import type { Channel } from './successor.js';
+import { systemdListeners } from './systemd.js';
+import { watchForReload } from './watch.js';
+import { dirname } from 'node:path';
 
-export type { UpgradeResult } from './master.js';
+/** Resolves the options again from how the master was started (the config file as it is now). */
+export type ResolveStart = (source: StartSource) => Promise<MasterOptions>;
 
 /** Runs a fresh master in this process until it stops or hands over; resolves with the exit code. */
-export async function runMaster(options: MasterOptions, log = new Logger(new LogSink(options.logFormat, options.logFile))): Promise<number> {
+export async function runMaster(options: MasterOptions, resolveStart: ResolveStart, log = new Logger(new LogSink(options.logFormat, options.logFile))): Promise<number> {
   const activated = systemdListeners(process.env);
   delete options.env.LISTEN_FDS;
   delete options.env.LISTEN_PID;
@@ -25,108 +38,155 @@ export async function runMaster(options: MasterOptions, log = new Logger(new Log
   const specs = options.listen.length === 0 && activated.length === 0 ? [parseListenSpec(DEFAULTS.listen, options.cwd)] : options.listen;
   const listeners = [...activated, ...(await bindListeners(specs))];
   if (activated.length > 0) log.info(`systemd socket activation: ${activated.map((l) => l.key).join(', ')}`);
-  const supervisor = new Supervisor(options, listeners, log);
-  const master = new Master(options, listeners, supervisor, log);
+  const { master, servers } = build(options, listeners, log, resolveStart);
   try {
-    await master.listen();
+    // The control socket first: a second master on it refuses to start.
+    await servers.openControl();
   } catch (err) {
     closeListeners(listeners);
     throw err;
   }
-  master.installSignals();
+  if (options.pidFile) realOs().writePidFile(options.pidFile);
+  wireSignals(master);
   try {
-    await master.serveHealth();
+    await servers.openHealth();
+    await servers.openMetrics();
   } catch (err) {
-    await master.close();
-    throw errors.listenFailed(`the health endpoint ${JSON.stringify(options.health)}`, (err as NodeJS.ErrnoException).code ?? 'error', 'Choose another --health address.');
-  }
-  try {
-    await master.serveMetrics();
-  } catch (err) {
-    await master.close();
+    await servers.close(false);
+    closeListeners(listeners);
+    if (options.pidFile) realOs().removePidFile(options.pidFile);
     throw err;
   }
   log.info(`master ${process.pid} on node ${process.version}; listening on ${listeners.map((l) => l.key).join(', ')}; control socket ${options.control}`);
-  try {
-    await supervisor.start();
-  } catch (err) {
-    await master.close();
-    throw err;
-  }
-  const notified = await notifySystemd('READY=1');
-  if (notified) log.warn(notified);
-  return master.serveUntilDone();
+  master.start(servers);
+  return serve(master, servers);
 }
 
 /**
- * Runs a successor master: wraps the inherited listeners, starts its own workers,
- * reports ready to the old master, then takes over the control socket when told (or
- * when the old master is gone).
+ * Runs a successor master: reads the handover (version 1 from release 0.1.0, version 2
+ * from this one), resolves its settings and checks them before anything starts, wraps
+ * the inherited listeners, starts its own workers, and takes over when told.
  */
-export async function runSuccessor(logger?: Logger): Promise<number> {
-  const tell = (message: SuccessorMessage) => {
-    if (process.connected) process.send?.(message);
-  };
-  let state: HandoverState;
+export async function runSuccessor(resolveStart: ResolveStart, logger?: Logger): Promise<number> {
+  // The channel is watched from the first instant: the old master may die at any moment.
+  const link = new PredecessorLink(process as unknown as Channel);
+  const handed = await receiveHandover(link, process.env, resolveStart);
+  const options = handed.options;
+  const log = logger ?? new Logger(new LogSink(options.logFormat, options.logFile));
+  if (JSON.stringify(options.listen) !== JSON.stringify(handed.listeners.map((l) => l.spec)) && options.listen.length > 0) {
+    log.warn('upgrade: the listeners in the config changed; an upgrade keeps the sockets it has (restart baton to change them)');
+  }
+  let listeners: Listener[];
   try {
-    state = readHandover(process.env);
+    listeners = adoptListeners(handed.listeners);
   } catch (err) {
-    tell({ v: HANDOVER_VERSION, type: 'failed', reason: (err as Error).message });
+    link.tell({ type: 'failed', reason: (err as Error).message });
     throw err;
   }
-  delete process.env.BATON_HANDOVER;
-  // The same log file as the old master, opened here: both append to it until it exits.
-  let log: Logger;
-  try {
-    log = logger ?? new Logger(new LogSink(state.options.logFormat, state.options.logFile));
-  } catch (err) {
-    tell({ v: HANDOVER_VERSION, type: 'failed', reason: (err as Error).message });
-    throw err;
-  }
-  const options: MasterOptions = { ...state.options, nodePath: state.options.nodePath };
-  const listeners = adoptListeners(state.listeners);
-  const supervisor = new Supervisor(options, listeners, log, state.counters);
-  const master = new Master(options, listeners, supervisor, log);
+  link.configure(handed.fromPid, handed.version, handed.startedAt, handed.health ? FIRST_HANDOVER_FD + listeners.length : undefined);
+  const { master, servers } = build(options, listeners, log, resolveStart, link, handed.counters);
+  wireSignals(master);
+  log.info(`master ${process.pid} on node ${process.version} taking over from ${handed.fromPid}; listeners ${listeners.map((l) => l.key).join(', ')}`);
+  master.start(servers);
+  return serve(master, servers);
+}
 
-  let tookOver: Promise<void> | undefined;
-  const takeover = (why: string) => {
-    tookOver ??= (async () => {
-      log.info(`taking over the control socket (${why})`);
-      await master.listen();
-      tell({ v: HANDOVER_VERSION, type: 'took-over', pid: process.pid });
-      const startedAt = Date.parse(state.startedAt);
-      master.lastUpgrade = {
-        kind: 'upgrade',
-        generation: supervisor.counters().generation,
-        ok: true,
-        startedAt: state.startedAt,
-        durationMs: Number.isNaN(startedAt) ? 0 : Date.now() - startedAt,
-        fromPid: state.fromPid,
-        toPid: process.pid,
-      };
-      master.metrics?.recordOperation('upgrade', 'ok', master.lastUpgrade.durationMs / 1000);
-      await master.serveMetrics().catch((err: Error) => log.error(`metrics: ${err.message}`));
-      process.disconnect?.();
-    })();
-    return tookOver;
-  };
-  process.on('message', (raw: unknown, handle?: NativeHandle) => {
-    const message = raw as PredecessorMessage;
-    if (message?.v !== HANDOVER_VERSION) return;
-    if (message.type === 'adopt' && handle) supervisor.adopt(message.key, message.hops, handle);
-    else if (message.type === 'takeover') void takeover('the old master has drained');
+function build(options: MasterOptions, listeners: Listener[], log: Logger, resolveStart: ResolveStart, predecessor?: PredecessorLink, resume?: MasterDepsResume) {
+  let master!: Master;
+  const metrics = options.metrics ? new Metrics({ status: () => metricsSnapshot(master) }) : undefined;
+  master = new Master({
+    options,
+    listeners,
+    log,
+    os: realOs(),
+    metrics,
+    resolveOptions: () => (options.source?.configFile ? resolveStart(options.source) : Promise.resolve(options)),
+    ...(resume ? { resume } : {}),
+    ...(predecessor ? { predecessor } : {}),
   });
-  master.installSignals();
-  log.info(`master ${process.pid} on node ${process.version} taking over from ${state.fromPid}; listeners ${listeners.map((l) => l.key).join(', ')}`);
-  try {
-    await supervisor.start();
-  } catch (err) {
-    tell({ v: HANDOVER_VERSION, type: 'failed', reason: (err as Error).message });
-    throw err;
+  const health = {
+    serving: () => master.servedOnce,
+    leaving: () => master.state.kind === 'stopping' && master.state.stop.leaving,
+    ready: () => master.state.kind !== 'stopping' && master.state.kind !== 'stopped' && master.cluster.allReady(),
+  };
+  const servers = new Servers(options, controlHandler(master), health, metrics);
+  return { master, servers };
+}
+
+type MasterDepsResume = NonNullable<ConstructorParameters<typeof Master>[0]['resume']>;
+
+/** Serves until the master is done, then lets go of what is still its own. */
+async function serve(master: Master, servers: Servers): Promise<number> {
+  const options = master.options;
+  const unwatch = options.watch ? watch(master) : undefined;
+  const exit = await master.finished();
+  unwatch?.();
+  const handedOver = master.state.kind === 'handed-over';
+  await servers.close(handedOver);
+  if (!handedOver) {
+    closeListeners(master.listeners);
+    if (options.pidFile) realOs().removePidFile(options.pidFile);
   }
-  await master.serveHealth(state.health ? FIRST_HANDOVER_FD + listeners.length : undefined);
-  // If the old master dies before it hands over, this one carries on alone.
-  process.once('disconnect', () => void takeover('the old master is gone'));
-  tell({ v: HANDOVER_VERSION, type: 'ready', pid: process.pid, node: process.version });
-  return master.serveUntilDone();
+  master.log.info('master exiting');
+  if (exit.error) throw exit.error;
+  return exit.code;
+}
+
+/** Development watch mode: reloads when files under the app's directory change. */
+function watch(master: Master): () => void {
+  const dir = dirname(master.options.app);
+  master.log.info(`watch: reloading on changes under ${dir}`);
+  return watchForReload({ dir, reload: () => master.request({ cmd: 'reload', from: 'watch' }), log: (m) => master.log.info(m) });
+}
+
+const SIGNAL_REQUESTS: Record<CaughtSignal, MasterRequest['cmd']> = {
+  SIGHUP: 'reload',
+  SIGUSR2: 'upgrade',
+  // logrotate moved the file: write on at its path. (Catching SIGUSR1 also keeps Node's
+  // default, starting the inspector, from running.)
+  SIGUSR1: 'reopen-logs',
+  SIGTERM: 'stop',
+  SIGINT: 'stop',
+};
+
+/** Every signal, including those caught before the master existed, becomes a request. */
+function wireSignals(master: Master): void {
+  deliverSignals((signal) => {
+    master.request({ cmd: SIGNAL_REQUESTS[signal], from: signal }).catch((err: Error & { code?: string }) => {
+      // Reload and upgrade failures are logged where they happen; refusals are not.
+      if (err.code !== 'BATON_RELOAD_FAILED' && err.code !== 'BATON_UPGRADE_FAILED') master.log.warn(`${signal}: ${err.message}`);
+    });
+  });
+}
+
+/** Control requests: arguments checked here, then posted to the master's loop. */
+function controlHandler(master: Master): (request: Request) => Promise<Results[Command]> {
+  return async (request) => {
+    const args = request.args ?? {};
+    const from = request.cmd === 'reopen-logs' ? 'baton logs --reopen' : `baton ${request.cmd}`;
+    switch (request.cmd) {
+      case 'reload':
+        if (args.batch !== undefined && typeof args.batch !== 'string') throw errors.badRequest('"batch" must be a string such as "1" or "25%"');
+        return (await master.request({ cmd: 'reload', from, args: { ...(args.batch === undefined ? {} : { batch: args.batch }) } })) as Results['reload'];
+      case 'upgrade':
+        if (args.node !== undefined && typeof args.node !== 'string') throw errors.badRequest('"node" must be the path of a node binary');
+        return (await master.request({ cmd: 'upgrade', from, args: { ...(args.node === undefined ? {} : { node: args.node }) } })) as Results['upgrade'];
+      case 'stop': {
+        const grace = args.lbGraceMs;
+        if (grace !== undefined && (typeof grace !== 'number' || !Number.isFinite(grace) || grace < 0)) throw errors.badRequest('"lbGraceMs" must be a number of milliseconds');
+        return (await master.request({ cmd: 'stop', from, args: { ...(grace === undefined ? {} : { lbGraceMs: grace }) } })) as Results['stop'];
+      }
+      default:
+        return (await master.request({ cmd: request.cmd, from })) as Results[Command];
+    }
+  };
+}
+
+function metricsSnapshot(master: Master) {
+  const status = master.snapshot();
+  return {
+    workers: status.workers.map((w) => ({ state: w.state, generation: w.generation, pid: w.pid, rssBytes: w.rssBytes })),
+    masterRssBytes: status.rssBytes,
+    restartsTotal: master.cluster.slots.reduce((sum, s) => sum + s.restarts, 0),
+  };
 }

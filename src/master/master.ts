@@ -1,268 +1,276 @@
-// One master process: the owner of the listeners, the control socket, the health and
-// metrics endpoints. It turns signals and control requests into supervisor calls (HUP
-// reload, USR2 upgrade, TERM/INT stop) and hands everything to a successor on upgrade.
-import { accessSync, constants as fsConstants } from 'node:fs';
-import type net from 'node:net';
-import { dirname } from 'node:path';
-import { closeControl, listenControl } from '../control/server.js';
-import type { Request } from '../protocol/control.js';
-import type { MasterOptions } from '../config/options.js';
+// One master process and the one owner of its mutable state: the MasterState union,
+// the cluster, the request queue. Signals, control requests, timers, the memory watch
+// and worker or successor events only post items to the loop; each item is handled to
+// completion, then the cluster converges and the running operation moves on. What a
+// request gets in each state is policy.ts's table. A fault inside a handler fails that
+// operation, is logged with its stack, and leaves the cluster serving.
 import { errors, isBatonError } from '../errors.js';
+import type { BatonError } from '../errors.js';
+import type { MasterOptions } from '../config/options.js';
+import type { OperationRecord, StatusSnapshot } from '../protocol/control.js';
+import type { SupervisorCounters } from '../protocol/handover.js';
 import { parseBatchSpec } from './batch.js';
-import { HANDOVER_VERSION } from '../protocol/handover.js';
-import { healthFd, serveHealth } from './health.js';
-import { Metrics, serveMetrics } from './metrics.js';
-import type { HandoverState } from '../protocol/handover.js';
-import { closeListeners } from './listeners.js';
+import type { Endpoints } from './endpoints.js';
 import type { Listener } from './listeners.js';
-import { Logger } from './log.js';
-import { removePidFile, writePidFile } from './pidfile.js';
-import { SuccessorProcess } from './successor-process.js';
-import { Supervisor } from './supervisor.js';
-import type { NativeHandle, StatusSnapshot } from './supervisor.js';
-import { notifySystemd } from './systemd.js';
-import { watchForReload } from './watch.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import type { MasterOs } from './os.js';
+import { decide, refusalError } from './policy.js';
+import type { Ask } from './policy.js';
+import { Cluster } from './reconcile.js';
+import type { ClusterEvent, ClusterSettings } from './reconcile.js';
+import { ReloadRun, StartRun, SwapRun } from './rollout.js';
+import type { Outcome, Run } from './rollout.js';
+import { labelOf, transition } from './state.js';
+import type { MasterState } from './state.js';
+import { Loop } from './loop.js';
+import { StatusReader } from './status.js';
+import { beginStop, finishStopIfDone, stopFor } from './stop.js';
+import type { StopWaiter } from './stop.js';
+import { UPGRADE_HANDLERS, beginUpgrade, drained } from './upgrade.js';
+import type { UpgradeItem } from './upgrade.js';
+import { SUCCESSOR_HANDLERS } from './successor.js';
+import type { PredecessorLink, SuccessorItem } from './successor.js';
+import { workerSpec } from './worker-spec.js';
 
-export interface UpgradeResult {
-  pid: number;
-  previousPid: number;
-  node: string;
+/** How a request is answered. */
+export interface Reply<T = unknown> {
+  resolve(value: T): void;
+  reject(error: Error): void;
 }
 
-/** One master process: the owner of the listeners and the control socket. */
+/** A request to the master, from the control socket, a signal, watch mode or the memory watch. */
+export interface MasterRequest {
+  cmd: 'status' | 'logs' | 'reopen-logs' | Ask;
+  args?: { batch?: string; node?: string; lbGraceMs?: number };
+  /** Who asked, for the log: "baton reload", "SIGHUP", "watch", "--max-memory". */
+  from: string;
+}
+
+export type Item =
+  | { type: 'request'; request: MasterRequest; reply: Reply }
+  | ClusterEvent
+  | { type: 'config'; result: MasterOptions | Error }
+  | { type: 'grace-over' }
+  | { type: 'memory-tick' }
+  | UpgradeItem
+  | SuccessorItem;
+
+/** What a master is built from. */
+export interface MasterDeps {
+  options: MasterOptions;
+  listeners: Listener[];
+  log: Logger;
+  os: MasterOs;
+  metrics: Metrics | undefined;
+  /** The options as the command line and the config file give them now (throws if the file is invalid). */
+  resolveOptions: () => Promise<MasterOptions>;
+  /** Counters carried over from the previous master. */
+  resume?: SupervisorCounters;
+  /** Set for a successor: its channel to the old master. */
+  predecessor?: PredecessorLink;
+}
+
+/** How a master ends: its exit code, and the reason when it failed. */
+export interface MasterExit {
+  code: number;
+  error?: BatonError;
+}
+
+const ALWAYS = new Set(['status', 'logs', 'reopen-logs']);
+const MEMORY_CHECK_MS = 1000;
+
+/** The master's state machine; see the module comment. */
 export class Master {
-  private control: net.Server | undefined;
-  private health: net.Server | undefined;
-  private metricsServer: net.Server | undefined;
-  /** Prometheus metrics, when --metrics is set. */
+  state: MasterState;
+  readonly cluster: Cluster;
+  readonly options: MasterOptions;
+  readonly listeners: Listener[];
+  readonly log: Logger;
+  readonly os: MasterOs;
   readonly metrics: Metrics | undefined;
-  /** Once a stop with --lb-grace begins: /healthz answers 503. */
-  private leaving = false;
-  private stopping: Promise<void> | undefined;
-  private upgrading = false;
-  /** The last upgrade, as `baton status` shows it. */
+  readonly predecessor: PredecessorLink | undefined;
+  readonly resolveOptions: () => Promise<MasterOptions>;
+  endpoints!: Endpoints;
+  /** Requests that wait for the master to be serving. */
+  readonly queued: Array<{ request: MasterRequest; reply: Reply }> = [];
+  readonly startedAt: number;
+  lastReload: OperationRecord | null = null;
   lastUpgrade: StatusSnapshot['lastUpgrade'] = null;
-  /** The successor of a running upgrade until it is ready: a stop now kills it. */
-  private pendingSuccessor: SuccessorProcess | undefined;
-  /** Set once a successor owns everything: this process must not close or unlink it. */
-  private handedOver = false;
-  private readonly done: Promise<void>;
-  private markDone!: () => void;
+  /** True once this master's first workers were all ready (health: the host serves). */
+  servedOnce = false;
+  /** Once set, the master is done and exits with it when its last replies are out. */
+  exit: MasterExit | undefined;
+  private readonly loop: Loop<Item>;
+  private readonly status: StatusReader;
+  private readonly exited: Promise<MasterExit>;
+  private markExited!: (exit: MasterExit) => void;
 
-  constructor(
-    private readonly options: MasterOptions,
-    private readonly listeners: Listener[],
-    private supervisor: Supervisor,
-    private readonly log: Logger,
-  ) {
-    this.done = new Promise((resolve) => (this.markDone = resolve));
-    this.metrics = options.metrics ? new Metrics({ status: () => this.metricsSnapshot() }) : undefined;
-  }
-
-  /** Serves /metrics when --metrics is set (binds it: a successor does so at takeover). */
-  async serveMetrics(): Promise<void> {
-    if (!this.metrics || !this.options.metrics || this.metricsServer?.listening) return;
-    try {
-      this.metricsServer = await serveMetrics(this.metrics, this.options.metrics);
-    } catch (err) {
-      const where = `${this.options.metrics.host}:${this.options.metrics.port}`;
-      throw errors.listenFailed(`the metrics endpoint ${where}`, (err as NodeJS.ErrnoException).code ?? 'error', 'Choose another --metrics address.');
-    }
-  }
-
-  private metricsSnapshot() {
-    const status = this.supervisor.status();
-    return {
-      workers: status.workers.map((w) => ({ state: w.state, generation: w.generation, pid: w.pid, rssBytes: w.rssBytes })),
-      masterRssBytes: status.rssBytes,
-      restartsTotal: status.workers.length === 0 ? 0 : this.supervisor.counters().restarts.reduce((a, b) => a + b, 0),
+  constructor(deps: MasterDeps) {
+    this.options = deps.options;
+    this.listeners = deps.listeners;
+    this.log = deps.log;
+    this.os = deps.os;
+    this.metrics = deps.metrics;
+    this.predecessor = deps.predecessor;
+    this.resolveOptions = deps.resolveOptions;
+    this.startedAt = deps.os.now();
+    this.status = new StatusReader(deps.os);
+    this.exited = new Promise((resolve) => (this.markExited = resolve));
+    const settings: ClusterSettings = {
+      workers: this.options.workers,
+      readyTimeoutMs: this.options.readyTimeoutMs,
+      drainTimeoutMs: this.options.drainTimeoutMs,
+      killTimeoutMs: this.options.killTimeoutMs,
+      spec: (id, generation, slot) => workerSpec(this.options, this.listeners, this.log, id, generation, slot),
     };
-  }
-
-  /** Starts the control socket and the signal handlers. */
-  async listen(): Promise<void> {
-    this.control = await listenControl(this.options.control, (request) => this.handle(request) as never);
-    if (this.options.pidFile) writePidFile(this.options.pidFile);
-  }
-
-  /** Serves the health endpoint, binding it or on an fd inherited from the previous master. */
-  async serveHealth(inheritedFd?: number): Promise<void> {
-    if (!this.options.health) return;
-    const state = { serving: () => this.supervisor.started, leaving: () => this.leaving, ready: () => this.supervisor.allReady() };
-    this.health = await serveHealth(state, inheritedFd === undefined ? this.options.health : { fd: inheritedFd });
-  }
-
-  /** Development watch mode: reloads when files under the app's directory change. */
-  watch(): () => void {
-    const dir = dirname(this.options.app);
-    this.log.info(`watch: reloading on changes under ${dir}`);
-    return watchForReload({ dir, reload: () => this.reload(undefined), log: (m) => this.log.info(m) });
-  }
-
-  installSignals(): void {
-    process.on('SIGHUP', () => {
-      this.reload(undefined).catch((err) => this.logSignalError('SIGHUP', err));
+    // The cluster reads timeouts from the options at each use, so a reload's new values apply.
+    Object.defineProperties(settings, {
+      readyTimeoutMs: { get: () => this.options.readyTimeoutMs },
+      drainTimeoutMs: { get: () => this.options.drainTimeoutMs },
+      killTimeoutMs: { get: () => this.options.killTimeoutMs },
     });
-    process.on('SIGUSR2', () => {
-      this.upgrade(undefined).catch((err) => this.logSignalError('SIGUSR2', err));
-    });
-    // logrotate: the file was moved; write on at its path. (This listener also keeps
-    // Node's default SIGUSR1, starting the inspector, from running.)
-    process.on('SIGUSR1', () => {
-      try {
-        this.reopenLog('SIGUSR1');
-      } catch (err) {
-        this.log.warn(`SIGUSR1: ${(err as Error).message}`);
-      }
-    });
-    process.on('SIGTERM', () => void this.stop('SIGTERM'));
-    process.on('SIGINT', () => void this.stop('SIGINT'));
+    this.loop = new Loop<Item>(
+      (item) => this.handle(item),
+      () => this.settle(),
+      (item, err) => this.fault(item, err),
+    );
+    this.cluster = new Cluster(settings, deps.os, deps.log, (event) => this.post(event), deps.resume);
+    const run = new StartRun(this.cluster);
+    // A successor starts in standby: it runs no reload or upgrade until it has taken over.
+    this.state = this.predecessor ? { kind: 'standby', from: this.predecessor.fromPid, run, told: false } : { kind: 'starting', run };
   }
 
-  /** Serves (watching files with --watch) until stopped or handed over, then lets go; resolves with the exit code. */
-  async serveUntilDone(): Promise<number> {
-    const unwatch = this.options.watch ? this.watch() : undefined;
-    await this.finished();
-    unwatch?.();
-    await this.close();
-    this.log.info('master exiting');
-    return 0;
+  /** Starts the first workers; the rest happens in the loop. */
+  start(endpoints: Endpoints): void {
+    this.endpoints = endpoints;
+    if (this.options.maxMemoryBytes) this.watchMemory();
+    this.predecessor?.attach(this);
+    this.post({ type: 'wake' });
   }
 
-  /** Resolves when this master is done: stopped, or handed over to a successor. */
-  finished(): Promise<void> {
-    return this.done;
+  /** Resolves once the master is done: stopped, failed to start, or handed over. */
+  finished(): Promise<MasterExit> {
+    return this.exited;
   }
 
-  /** Stops gracefully; with lbGraceMs, first tells the load balancer (503) and keeps serving that long. */
-  stop(why: string, lbGraceMs = this.options.lbGraceMs): Promise<void> {
-    // A stop wins over an upgrade that has not reached its point of no return.
-    void this.pendingSuccessor?.kill(this.options.killTimeoutMs);
-    if (!this.stopping) {
-      const grace = this.options.health && lbGraceMs > 0 ? lbGraceMs : 0;
-      this.log.info(`${why}: stopping gracefully${grace ? `; /healthz says 503 for ${grace}ms first (--lb-grace)` : ''}`);
-      this.leaving = grace > 0;
-      this.stopping = (grace ? new Promise((resolve) => setTimeout(resolve, grace)) : Promise.resolve())
-        .then(() => this.supervisor.stop())
-        .then(() => this.markDone());
-    }
-    return this.stopping;
+  /** Posts an item; handled now or right after the one being handled. */
+  post(item: Item): void {
+    this.loop.post(item);
   }
 
-  /**
-   * Replaces this master with a new process (on `nodePath`, or the same Node) running
-   * the code on disk. Until the successor is ready nothing changes here; after that,
-   * this master drains its workers (idle connections go to the successor's), lets go
-   * of the control socket and pid file, and exits.
-   */
-  async upgrade(nodePath: string | undefined): Promise<UpgradeResult> {
-    if (this.stopping) throw errors.stopping();
-    if (this.upgrading || this.supervisor.busy) throw errors.reloadInProgress();
-    this.upgrading = true;
-    const started = Date.now();
-    const node = nodePath ?? this.options.nodePath;
-    let successor: SuccessorProcess | undefined;
-    let committed = false;
-    try {
-      try {
-        accessSync(node, fsConstants.X_OK);
-      } catch {
-        throw errors.upgradeFailed(`the Node.js binary ${node} does not exist or is not executable; give the path of a node binary with --node`);
+  /** Asks the master something; resolves or rejects with the answer. */
+  request(request: MasterRequest): Promise<unknown> {
+    return new Promise((resolve, reject) => this.post({ type: 'request', request, reply: { resolve, reject } }));
+  }
+
+  /** Moves to a new state; throws (a bug) if the table does not allow it. */
+  move(to: MasterState): void {
+    this.state = transition(this.state, to);
+  }
+
+  /** A point-in-time view for `baton status`. */
+  snapshot(): StatusSnapshot {
+    return this.status.snapshot(this.cluster, this);
+  }
+
+  /** Ends the master with an exit code once its state is final. */
+  finish(exit: MasterExit): void {
+    if (this.exit) return;
+    this.exit = exit;
+    for (const { reply } of this.queued.splice(0)) reply.reject(exit.error ?? errors.stopping());
+    this.markExited(exit);
+  }
+
+  private handle(item: Item): void {
+    switch (item.type) {
+      case 'request':
+        return this.onRequest(item.request, item.reply);
+      case 'worker-message':
+      case 'worker-exit':
+      case 'ready-timeout':
+      case 'stable':
+      case 'wake': {
+        if (item.type === 'worker-exit') this.status.forget(item.worker.proc.pid);
+        const fact = this.cluster.apply(item);
+        if (fact) this.runOf()?.notice(fact);
+        return;
       }
-      const fresh = await this.freshOptions();
-      if (JSON.stringify(fresh.listen) !== JSON.stringify(this.options.listen)) {
-        this.log.warn('upgrade: the listeners in the config changed; an upgrade keeps the sockets it has (restart baton to change them)');
+      case 'config':
+        return this.onConfig(item.result);
+      case 'grace-over':
+        if (this.state.kind === 'stopping' && this.state.phase === 'grace') stopFor(this).drain();
+        return;
+      case 'memory-tick':
+        return this.onRequest({ cmd: 'swap', from: '--max-memory' }, { resolve: () => {}, reject: () => {} });
+      default: {
+        const upgrade = UPGRADE_HANDLERS[item.type as UpgradeItem['type']];
+        if (upgrade) return upgrade(this, item as never);
+        const successor = SUCCESSOR_HANDLERS[item.type as SuccessorItem['type']];
+        if (successor) return successor(this, item as never);
       }
-      const state: HandoverState = {
-        v: HANDOVER_VERSION,
-        fromPid: process.pid,
-        options: { ...fresh, listen: this.options.listen, nodePath: node },
-        listeners: this.listeners.map((l) => ({ key: l.key, spec: l.spec, host: l.host, port: l.port })),
-        counters: this.supervisor.counters(),
-        health: this.health !== undefined,
-        startedAt: new Date(started).toISOString(),
-      };
-      successor = new SuccessorProcess(node, state, this.listeners, this.health ? healthFd(this.health) : undefined);
-      this.pendingSuccessor = successor;
-      this.log.info(`upgrade: started new master ${successor.pid} on ${node}; waiting for its workers`);
-      const ready = await successor.ready(this.options.upgradeTimeoutMs);
-      // A stop that came while the successor started wins: it is killed, not handed to.
-      if (this.stopping) throw errors.stopping();
-      // From here on the successor serves; this master only winds down.
-      committed = true;
-      this.pendingSuccessor = undefined;
-      // The successor answers health checks now (it is ready); this master, draining, stops.
-      this.health?.close();
-      // The metrics port is bound anew by the successor when it takes over.
-      this.metricsServer?.close();
-      this.log.info(`upgrade: new master ${ready.pid} (node ${ready.node}) is ready; draining this master's workers`);
-      const target = successor;
-      this.stopping = this.supervisor.stop((key: string, hops: number, handle: NativeHandle) => target.adopt(key, hops, handle));
-      await this.stopping;
-      if (this.control) closeControl(this.control, this.options.control);
-      await successor.takeover(this.options.upgradeTimeoutMs);
-      this.handedOver = true;
-      const notified = await notifySystemd(`MAINPID=${ready.pid}`);
-      if (notified) this.log.warn(notified);
-      this.log.info(`upgrade: master ${ready.pid} has taken over; master ${process.pid} exits`);
-      // Exit once the caller has its answer.
-      setImmediate(() => this.markDone());
-      return { pid: ready.pid, previousPid: process.pid, node: ready.node };
-    } catch (err) {
-      if (!this.handedOver) await successor?.kill(this.options.killTimeoutMs);
-      const message = (err as Error).message;
-      this.lastUpgrade = {
-        kind: 'upgrade',
-        generation: this.supervisor.counters().generation,
-        ok: false,
-        startedAt: new Date(started).toISOString(),
-        durationMs: Date.now() - started,
-        error: message,
-        fromPid: process.pid,
-        ...(successor?.pid === undefined ? {} : { toPid: successor.pid }),
-      };
-      this.metrics?.recordOperation('upgrade', 'failed', (Date.now() - started) / 1000);
-      if (committed && !this.handedOver) {
-        // The successor died after it was ready, while this master drained: nobody may
-        // be accepting now. Start workers again here (the sockets never closed).
-        this.log.error(`upgrade failed after the new master was ready: ${message}; starting workers again in master ${process.pid}`);
-        await this.recover();
-        throw errors.upgradeFailed(`${message}; master ${process.pid} started new workers and keeps serving`);
-      }
-      this.log.error(`upgrade failed, this master (${process.pid}) keeps serving: ${message}`);
-      throw isBatonError(err) ? err : errors.upgradeFailed(message);
-    } finally {
-      this.upgrading = false;
-      this.pendingSuccessor = undefined;
     }
   }
 
-  private async reload(batch: string | undefined): Promise<unknown> {
-    if (this.upgrading) throw errors.reloadInProgress();
-    if (this.supervisor.busy) throw errors.reloadInProgress();
-    // The config file is read again, and checked, before anything changes.
-    this.applyToWorkers(await this.freshOptions());
-    const started = performance.now();
-    try {
-      const result = await this.supervisor.reload(batch === undefined ? undefined : parseBatchSpec(batch));
-      this.metrics?.recordOperation('reload', 'ok', (performance.now() - started) / 1000);
-      return result;
-    } catch (err) {
-      const refused = isBatonError(err) && (err.code === 'BATON_BUSY' || err.code === 'BATON_STOPPING');
-      if (!refused) this.metrics?.recordOperation('reload', 'failed', (performance.now() - started) / 1000);
-      throw err;
+  private onRequest(request: MasterRequest, reply: Reply): void {
+    if (ALWAYS.has(request.cmd)) return this.answer(request, reply);
+    const decision = decide(labelOf(this.state), request.cmd as Ask);
+    switch (decision.action) {
+      case 'queue':
+        this.queued.push({ request, reply });
+        return;
+      case 'skip':
+        reply.resolve(undefined);
+        return;
+      case 'refuse':
+        reply.reject(refusalError(decision.why, this.peer()));
+        return;
+      case 'join':
+      case 'carry':
+      case 'run':
+        if (request.cmd === 'stop') return beginStop(this, decision.action, reply as Reply<never> as StopWaiter, request);
+        return this.runRequest(request, reply);
     }
   }
 
-  /**
-   * The options as the command line and the config file give them now (the config file
-   * may have changed since the start). Throws, changing nothing, if the file is invalid.
-   */
-  private async freshOptions(): Promise<MasterOptions> {
-    const source = this.options.source;
-    if (!source?.configFile) return this.options;
-    const { resolveStart } = await import('../cli/commands.js');
-    return resolveStart(source.flags, source.positionals, source.appArgs, source.cwd);
+  private answer(request: MasterRequest, reply: Reply): void {
+    if (request.cmd === 'status') return reply.resolve(this.snapshot());
+    if (request.cmd === 'reopen-logs') {
+      this.log.sink.reopen();
+      this.log.info(`${request.from}: reopened the log file ${this.log.sink.file}`);
+    }
+    reply.resolve({ pid: process.pid, file: this.log.sink.file ?? null, format: this.log.sink.format });
+  }
+
+  private runRequest(request: MasterRequest, reply: Reply): void {
+    switch (request.cmd) {
+      case 'reload': {
+        const batch = request.args?.batch === undefined ? undefined : parseBatchSpec(request.args.batch);
+        this.move({ kind: 'reloading', run: undefined, reply, batch, startedAt: this.os.now() });
+        // The config file is read again, and checked, before anything changes.
+        this.resolveOptions().then(
+          (options) => this.post({ type: 'config', result: options }),
+          (err: Error) => this.post({ type: 'config', result: err }),
+        );
+        return;
+      }
+      case 'swap':
+        return this.startSwap(reply);
+      case 'upgrade':
+        return beginUpgrade(this, request.args?.node, reply);
+    }
+  }
+
+  private onConfig(result: MasterOptions | Error): void {
+    const state = this.state;
+    if (state.kind !== 'reloading' || state.run) return;
+    if (result instanceof Error) {
+      this.move({ kind: 'serving' });
+      state.reply.reject(result);
+      return;
+    }
+    this.applyToWorkers(result);
+    state.run = new ReloadRun(this.cluster, state.batch ?? this.options.batch, this.log, this.os.now());
   }
 
   /** A reload applies what its new workers need; the rest waits for a master upgrade. */
@@ -275,84 +283,149 @@ export class Master {
     if (changed.length > 0) this.log.warn(`reload: ${changed.join(', ')} changed in the config; that takes effect at the next baton upgrade`);
   }
 
-  /** After a successor failed past the point of no return: a fresh set of workers and the control socket again. */
-  private async recover(): Promise<void> {
-    this.supervisor = new Supervisor(this.options, this.listeners, this.log, this.supervisor.counters());
-    this.stopping = undefined;
-    try {
-      if (this.health && !this.health.listening && this.options.health) await this.serveHealth();
-      await this.serveMetrics();
-      if (this.control && !this.control.listening) this.control = await listenControl(this.options.control, (request) => this.handle(request) as never);
-      await this.supervisor.start();
-    } catch (err) {
-      this.log.error(`could not recover: ${(err as Error).message}`);
-      void this.stop('recovery failed');
+  private startSwap(reply: Reply): void {
+    const limit = this.options.maxMemoryBytes;
+    if (!limit) return reply.resolve(undefined);
+    for (const worker of this.cluster.workers) {
+      if (worker.state !== 'ready' || worker.proc.pid === undefined || !this.cluster.wanted(worker.slot).includes(worker)) continue;
+      const rss = this.os.procStats(worker.proc.pid)?.rssBytes ?? 0;
+      if (rss <= limit) continue;
+      this.log.warn(`worker ${worker.id} (pid ${worker.proc.pid}) uses ${Math.round(rss / 1024 ** 2)}MB, above --max-memory ${Math.round(limit / 1024 ** 2)}MB: replacing it`);
+      this.move({ kind: 'swapping', run: new SwapRun(this.cluster, worker), reply });
+      return;
+    }
+    reply.resolve(undefined);
+  }
+
+  /** After every item: converge, move the running operation on, then what was queued. */
+  private settle(): void {
+    this.stepRun();
+    this.cluster.reconcile();
+    this.stepRun();
+    finishStopIfDone(this);
+    while (this.state.kind === 'serving' && this.queued.length > 0) {
+      const next = this.queued.shift()!;
+      this.onRequest(next.request, next.reply);
     }
   }
 
-  /** Releases what this master owns, unless a successor owns it now. */
-  async close(): Promise<void> {
-    if (this.control) {
-      // Let the reply to "baton stop" or "baton upgrade" reach its caller first.
-      const control = this.control;
-      await new Promise<void>((resolve) => {
-        const timeout = setTimeout(resolve, 1000);
-        control.close(() => {
-          clearTimeout(timeout);
-          resolve();
-        });
-      });
-    }
-    this.health?.close();
-    this.metricsServer?.close();
-    if (this.handedOver) return;
-    if (this.control) closeControl(this.control, this.options.control);
-    closeListeners(this.listeners);
-    if (this.options.pidFile) removePidFile(this.options.pidFile);
-  }
-
-  /** Opens the log file again at its path; throws if there is none or it cannot be opened. */
-  private reopenLog(why: string): void {
-    this.log.sink.reopen();
-    this.log.info(`${why}: reopened the log file ${this.log.sink.file}`);
-  }
-
-  private logInfo(): { pid: number; file: string | null; format: string } {
-    return { pid: process.pid, file: this.log.sink.file ?? null, format: this.log.sink.format };
-  }
-
-  private async handle(request: Request): Promise<unknown> {
-    switch (request.cmd) {
-      case 'logs':
-        return this.logInfo();
-      case 'reopen-logs':
-        this.reopenLog('baton logs --reopen');
-        return this.logInfo();
-      case 'status': {
-        const status = { ...this.supervisor.status(), lastUpgrade: this.lastUpgrade };
-        return this.upgrading ? { ...status, operation: 'upgrade' } : status;
-      }
-      case 'reload': {
-        const batch = request.args?.batch;
-        if (batch !== undefined && typeof batch !== 'string') throw errors.badRequest('"batch" must be a string such as "1" or "25%"');
-        return this.reload(batch);
-      }
-      case 'upgrade': {
-        const node = request.args?.node;
-        if (node !== undefined && typeof node !== 'string') throw errors.badRequest('"node" must be the path of a node binary');
-        return this.upgrade(node);
-      }
-      case 'stop': {
-        const grace = request.args?.lbGraceMs;
-        if (grace !== undefined && (typeof grace !== 'number' || !Number.isFinite(grace) || grace < 0)) throw errors.badRequest('"lbGraceMs" must be a number of milliseconds');
-        await this.stop('baton stop', grace);
-        return { stopped: true, pid: process.pid };
-      }
+  /** The run of the current state, if it has one. */
+  runOf(): Run<unknown> | undefined {
+    const state = this.state;
+    switch (state.kind) {
+      case 'starting':
+      case 'standby':
+      case 'recovering':
+      case 'reloading':
+      case 'swapping':
+      case 'upgrading':
+        return state.run;
+      default:
+        return undefined;
     }
   }
 
-  private logSignalError(signal: string, err: unknown): void {
-    // Reload and upgrade failures are logged where they happen; refusals and config errors are not.
-    if (!isBatonError(err) || (err.code !== 'BATON_RELOAD_FAILED' && err.code !== 'BATON_UPGRADE_FAILED')) this.log.warn(`${signal}: ${(err as Error).message}`);
+  private stepRun(): void {
+    const state = this.state;
+    if (state.kind === 'upgrading') return drained(this, state.run);
+    const outcome = this.runOf()?.step();
+    if (!outcome || this.state !== state) return;
+    switch (state.kind) {
+      case 'starting':
+      case 'standby':
+        return this.onStarted(outcome as Outcome<number>);
+      case 'recovering':
+        return this.onRecovered(state, outcome as Outcome<number>);
+      case 'reloading':
+        return this.onReloaded(state, outcome as Outcome<{ generation: number; workers: number }>);
+      case 'swapping':
+        this.move({ kind: 'serving' });
+        if (!outcome.ok) this.log.error(outcome.error.message);
+        return state.reply.resolve(undefined);
+    }
+  }
+
+  private onStarted(outcome: Outcome<number>): void {
+    if (!outcome.ok) {
+      // The start failed: what did start drains, and the master exits with the reason.
+      this.predecessor?.tell({ type: 'failed', reason: outcome.error.message });
+      stopFor(this).fail(outcome.error);
+      return;
+    }
+    this.servedOnce = true;
+    this.log.info(`cluster ready: ${this.cluster.slots.length} workers of generation ${outcome.value}`);
+    if (this.predecessor) return this.predecessor.onStarted(this);
+    this.move({ kind: 'serving' });
+    void this.os.notifySystemd('READY=1').then((warning) => warning && this.log.warn(warning));
+  }
+
+  private onRecovered(state: Extract<MasterState, { kind: 'recovering' }>, outcome: Outcome<number>): void {
+    if (!outcome.ok) {
+      this.log.error(`could not recover: ${outcome.error.message}`);
+      state.reply.reject(errors.upgradeFailed(`${state.reason}, then could not start workers again: ${outcome.error.message}`));
+      stopFor(this).fail(outcome.error);
+      return;
+    }
+    this.log.info(`recovered: ${this.cluster.slots.length} workers of generation ${outcome.value} serving`);
+    this.move({ kind: 'serving' });
+    state.reply.reject(errors.upgradeFailed(state.reason));
+  }
+
+  private onReloaded(state: Extract<MasterState, { kind: 'reloading' }>, outcome: Outcome<{ generation: number; workers: number }>): void {
+    const durationMs = this.os.now() - state.startedAt;
+    const generation = state.run!.generation;
+    this.move({ kind: 'serving' });
+    const record = { kind: 'reload' as const, generation, startedAt: new Date(state.startedAt).toISOString(), durationMs };
+    if (outcome.ok) {
+      this.lastReload = { ...record, ok: true };
+      this.metrics?.recordOperation('reload', 'ok', durationMs / 1000);
+      this.log.info(`reload: generation ${generation} serving on all ${outcome.value.workers} workers (${durationMs}ms)`);
+      state.reply.resolve({ generation, durationMs, workers: outcome.value.workers });
+    } else {
+      this.lastReload = { ...record, ok: false, error: outcome.error.message };
+      if (outcome.error.code !== 'BATON_STOPPING') this.metrics?.recordOperation('reload', 'failed', durationMs / 1000);
+      this.log.error(outcome.error.message);
+      state.reply.reject(outcome.error);
+    }
+  }
+
+  /** Aborts the running operation (a stop wins, or a fault): its caller gets `error`. */
+  abortRun(error: BatonError): void {
+    const state = this.state;
+    const run = this.runOf();
+    if (!run) return;
+    run.abort(error);
+    if (state.kind === 'reloading' && !state.run) {
+      this.move({ kind: 'serving' });
+      state.reply.reject(error);
+    }
+  }
+
+  /** An item's handler threw: a bug. Fail what it was for, keep serving. */
+  private fault(item: Item, err: unknown): void {
+    this.log.error(`internal error while handling ${item.type}: ${(err as Error)?.stack ?? String(err)}`);
+    const error = isBatonError(err) ? err : errors.internal(item.type === 'request' ? `"${item.request.cmd}"` : item.type, err);
+    if (item.type === 'request') item.reply.reject(error);
+    this.abortRun(error);
+  }
+
+  /** The other master of an upgrade, for messages. */
+  private peer(): number | undefined {
+    const state = this.state;
+    if (state.kind === 'standby') return state.from;
+    if (state.kind === 'handed-over') return state.to;
+    if (state.kind === 'upgrading') return state.run.successorPid;
+    return this.predecessor?.fromPid;
+  }
+
+  /** With --max-memory, a tick every second asks for a swap; the table decides if it runs. */
+  private watchMemory(): void {
+    const tick = () => {
+      if (this.exit) return;
+      this.post({ type: 'memory-tick' });
+      this.os.timer(MEMORY_CHECK_MS, tick);
+    };
+    this.os.timer(MEMORY_CHECK_MS, tick);
   }
 }
+

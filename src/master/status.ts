@@ -1,11 +1,96 @@
-// Types the master passes between its parts: a socket handle in transit, and where idle
-// connections go when no local worker can take them. What it reports lives in
-// protocol/control.ts; what it hands a successor, in protocol/handover.ts.
-export type { OperationRecord, ReloadResult, StatusSnapshot, WorkerStatus } from '../protocol/control.js';
-export type { SupervisorCounters } from '../protocol/handover.js';
+// The point-in-time view behind `baton status` (its JSON is what `baton status --json`
+// prints) and the metrics: read from the cluster and the master's state, never stored.
+import type { OperationRecord, StatusSnapshot, WorkerStatus } from '../protocol/control.js';
+import { BATON_VERSION } from '../version.js';
+import type { Listener } from './listeners.js';
+import type { MasterOs } from './os.js';
+import { CpuMeter } from './proc-stats.js';
+import type { Cluster } from './reconcile.js';
+import { labelOf } from './state.js';
+import type { MasterState } from './state.js';
 
-/** A native socket handle passed between processes; the holder closes its copy. */
-export type NativeHandle = { close(): void };
+/** What status reads besides the cluster. */
+export interface StatusSource {
+  state: MasterState;
+  startedAt: number;
+  listeners: readonly Listener[];
+  lastReload: OperationRecord | null;
+  lastUpgrade: StatusSnapshot['lastUpgrade'];
+}
 
-/** Where idle connections go when no local worker can take them (the successor master). */
-export type HandoffRoute = (key: string, hops: number, handle: NativeHandle) => void;
+/** The operation `baton status` names for a state (null while none runs). */
+export function operationOf(state: MasterState): StatusSnapshot['operation'] {
+  switch (state.kind) {
+    case 'reloading':
+      return 'reload';
+    case 'swapping':
+      return 'swap';
+    case 'upgrading':
+    case 'recovering':
+      return 'upgrade';
+    case 'stopping':
+    case 'stopped':
+      return 'stop';
+    default:
+      return null;
+  }
+}
+
+/** Builds status snapshots; keeps the CPU samples between two of them. */
+export class StatusReader {
+  private readonly cpu = new CpuMeter();
+
+  constructor(private readonly os: MasterOs) {}
+
+  /** A worker process is gone: a reused pid starts afresh. */
+  forget(pid: number | undefined): void {
+    if (pid !== undefined) this.cpu.forget(pid);
+  }
+
+  snapshot(cluster: Cluster, source: StatusSource): StatusSnapshot & { state: string; baton: string } {
+    const now = this.os.now();
+    const workers: WorkerStatus[] = [...cluster.workers]
+      .sort((a, b) => a.slot.index - b.slot.index || a.id - b.id)
+      .map((w) => {
+        const stats = w.proc.pid === undefined ? undefined : this.os.procStats(w.proc.pid);
+        return {
+          id: w.id,
+          pid: w.proc.pid ?? null,
+          slot: w.slot.index,
+          generation: w.generation,
+          state: w.state,
+          uptimeMs: now - w.startedAt,
+          restarts: w.slot.restarts,
+          ...(stats ? { rssBytes: stats.rssBytes, cpuPercent: Math.round(this.cpu.percent(w.proc.pid!, stats.cpuSeconds) * 10) / 10 } : {}),
+        };
+      });
+    for (const slot of cluster.slots) {
+      if (slot.notBefore === undefined || !cluster.active || cluster.wanted(slot).length > 0) continue;
+      workers.push({
+        id: null,
+        pid: null,
+        slot: slot.index,
+        generation: slot.generation,
+        state: 'backoff',
+        uptimeMs: 0,
+        restarts: slot.restarts,
+        nextRestartInMs: Math.max(0, slot.notBefore - now),
+      });
+    }
+    return {
+      pid: process.pid,
+      node: process.version,
+      baton: BATON_VERSION,
+      state: labelOf(source.state),
+      startedAt: new Date(source.startedAt).toISOString(),
+      uptimeMs: now - source.startedAt,
+      rssBytes: this.os.procStats(process.pid)?.rssBytes ?? process.memoryUsage().rss,
+      generation: cluster.generation,
+      operation: operationOf(source.state),
+      listeners: source.listeners.map((l) => l.key),
+      workers,
+      lastReload: source.lastReload,
+      lastUpgrade: source.lastUpgrade,
+    };
+  }
+}

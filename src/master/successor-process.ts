@@ -1,78 +1,80 @@
-// The old master's view of its successor during an upgrade: spawned with the listening
-// fds in its stdio table and the handover in its environment, it must report ready
-// within a deadline. Until it does, the old master serves as before; if it fails in any
-// way, it is killed and the old master goes on.
+// The old master's view of its successor during an upgrade: a process spawned with the
+// listening fds in its stdio table and the handover as its first IPC message. Its
+// messages and its exit arrive as events in the old master's loop; the upgrade logic
+// (upgrade.ts) decides what they mean.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { errors } from '../errors.js';
-import { HANDOVER_ENV, HANDOVER_VERSION } from '../protocol/handover.js';
-import type { HandoverState, PredecessorMessage, SuccessorMessage } from '../protocol/handover.js';
+import { SUCCESSOR_COMMAND } from '../protocol/handover.js';
+import type { HandoverMessage, PredecessorMessage, SuccessorMessage } from '../protocol/handover.js';
+import type { NativeHandle } from './handoff.js';
 import type { Listener } from './listeners.js';
-import type { NativeHandle } from './supervisor.js';
+import { escalate } from './terminate.js';
 
+/** The CLI of the code now on disk: a successor runs what is deployed, not what runs here. */
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
-/** A successor master process, from spawn to takeover. */
-export class SuccessorProcess {
+export interface SuccessorSpec {
+  nodePath: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  handover: HandoverMessage;
+  listeners: readonly Listener[];
+  /** The health endpoint's fd, after the listeners' in the stdio table. */
+  healthFd: number | undefined;
+}
+
+export interface SuccessorEvents {
+  message(message: SuccessorMessage, handle: NativeHandle | undefined): void;
+  /** It is gone: why, in words ("exited with code 1", "could not start ..."). */
+  exit(reason: string): void;
+}
+
+/** A running successor, as the old master drives it. */
+export interface SuccessorHandle {
+  readonly pid: number | undefined;
+  /** True once the process is gone. */
+  readonly gone: boolean;
+  send(message: PredecessorMessage, handle?: NativeHandle, done?: () => void): void;
+  /** SIGTERM (it drains its workers), then SIGKILL after graceMs if it is still there. */
+  terminate(graceMs: number): void;
+}
+
+/** A successor master process, from spawn to exit. */
+export class SuccessorProcess implements SuccessorHandle {
   readonly pid: number | undefined;
   private readonly child: ChildProcess;
-  private readonly exited: Promise<string>;
   private exitReason: string | undefined;
-  private failure: string | undefined;
 
-  /** `healthFd`, if any, follows the listeners' fds in the successor's stdio table. */
-  constructor(nodePath: string, state: HandoverState, listeners: readonly Listener[], healthFd?: number) {
+  constructor(spec: SuccessorSpec, events: SuccessorEvents) {
     // Its stdout and stderr are ours, so its log goes where ours went and outlives us.
-    this.child = spawn(nodePath, [CLI, '__successor'], {
-      cwd: state.options.cwd,
-      env: { ...process.env, [HANDOVER_ENV]: JSON.stringify(state) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc', ...listeners.map((l) => l.fd), ...(healthFd === undefined ? [] : [healthFd])],
+    this.child = spawn(spec.nodePath, [CLI, SUCCESSOR_COMMAND], {
+      cwd: spec.cwd,
+      env: spec.env,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc', ...spec.listeners.map((l) => l.fd), ...(spec.healthFd === undefined ? [] : [spec.healthFd])],
       serialization: 'json',
     });
     this.pid = this.child.pid;
-    this.exited = new Promise((resolve) => {
-      this.child.once('error', (err) => {
-        this.exitReason = `could not start ${nodePath}: ${err.message}`;
-        resolve(this.exitReason);
-      });
-      this.child.once('exit', (code, signal) => {
-        this.exitReason ??= signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        resolve(this.exitReason);
-      });
+    const gone = (reason: string) => {
+      if (this.exitReason !== undefined) return;
+      this.exitReason = reason;
+      events.exit(reason);
+    };
+    this.child.once('error', (err) => {
+      // spawn() failures (ENOENT, EACCES) may come without an 'exit'.
+      if (this.child.pid === undefined) gone(`could not start ${spec.nodePath}: ${err.message}`);
     });
-    this.child.on('message', (raw: unknown) => {
-      const message = raw as SuccessorMessage;
-      if (message?.v === HANDOVER_VERSION && message.type === 'failed') this.failure = message.reason;
-    });
+    this.child.on('error', () => {});
+    this.child.once('exit', (code, signal) => gone(signal ? `was killed by ${signal}` : `exited with code ${code}`));
+    this.child.on('message', (message: SuccessorMessage, handle?: NativeHandle) => events.message(message, handle));
+    this.send(spec.handover);
   }
 
-  /** Resolves when the successor's workers are all ready; rejects with why not. */
-  ready(timeoutMs: number): Promise<{ pid: number; node: string }> {
-    return this.await('ready', timeoutMs).then((m) => m as { pid: number; node: string });
+  get gone(): boolean {
+    return this.exitReason !== undefined;
   }
 
-  /** Passes an idle connection on to the successor's workers; our copy closes once sent. */
-  adopt(key: string, hops: number, handle: NativeHandle): void {
-    this.send({ v: HANDOVER_VERSION, type: 'adopt', key, hops }, handle, () => handle.close());
-  }
-
-  /** Tells the successor to take the control socket and pid file; resolves once it has. */
-  takeover(timeoutMs: number): Promise<void> {
-    this.send({ v: HANDOVER_VERSION, type: 'takeover' });
-    return this.await('took-over', timeoutMs).then(() => undefined);
-  }
-
-  /** SIGTERM, then SIGKILL after killMs; resolves when it is gone. */
-  async kill(killMs: number): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null || this.child.pid === undefined) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), killMs);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  private send(message: PredecessorMessage, handle?: NativeHandle, done?: () => void): void {
+  send(message: PredecessorMessage, handle?: NativeHandle, done?: () => void): void {
     if (!this.child.connected) {
       done?.();
       return;
@@ -80,28 +82,8 @@ export class SuccessorProcess {
     this.child.send(message, handle as never, {}, () => done?.());
   }
 
-  private await(type: 'ready' | 'took-over', timeoutMs: number): Promise<SuccessorMessage> {
-    return new Promise((resolve, reject) => {
-      const onMessage = (raw: unknown) => {
-        const message = raw as SuccessorMessage;
-        if (message?.v !== HANDOVER_VERSION) return;
-        if (message.type === type) finish(() => resolve(message));
-        else if (message.type === 'failed') finish(() => reject(errors.upgradeFailed(`the new master failed: ${message.reason}`)));
-      };
-      const timer = setTimeout(
-        () => finish(() => reject(errors.upgradeFailed(`the new master (pid ${this.pid}) was not ${type} within ${timeoutMs}ms (--upgrade-timeout)`))),
-        timeoutMs,
-      );
-      const finish = (fn: () => void) => {
-        clearTimeout(timer);
-        this.child.off('message', onMessage);
-        fn();
-      };
-      this.child.on('message', onMessage);
-      void this.exited.then((reason) => {
-        const detail = this.failure ? `: ${this.failure}` : '';
-        finish(() => reject(errors.upgradeFailed(`the new master (pid ${this.pid ?? 'none'}) ${reason} before it was ${type}${detail}`)));
-      });
-    });
+  terminate(graceMs: number): void {
+    if (this.gone || this.child.pid === undefined) return;
+    escalate(this.child, graceMs);
   }
 }

@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BOOTSTRAP_ENV, WORKER_PROTOCOL_VERSION } from '../protocol/worker.js';
 import type { MasterMessage, WorkerBootstrap, WorkerListener } from '../protocol/worker.js';
 import type { Listener } from './listeners.js';
+import { escalate } from './terminate.js';
 import type { WorkerLine } from './log-sink.js';
 
 const PRELOAD = pathToFileURL(fileURLToPath(new URL('../worker/preload.js', import.meta.url))).href;
@@ -21,6 +22,8 @@ const FIRST_LISTENER_FD = 4;
 export interface SpawnOptions {
   id: number;
   generation: number;
+  /** Slot index, 1..N. */
+  slot?: number;
   app: string;
   appArgs: readonly string[];
   nodePath: string;
@@ -49,6 +52,7 @@ export class WorkerProcess {
   private readonly child: ChildProcess;
   private readonly stderrTail: string[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
+  private terminating = false;
 
   constructor(options: SpawnOptions) {
     this.id = options.id;
@@ -147,11 +151,11 @@ export class WorkerProcess {
     this.after(drainMs, () => this.terminate(killMs));
   }
 
-  /** SIGTERM now, SIGKILL after killMs if it is still there. */
+  /** SIGTERM now, SIGKILL after killMs if it is still there; once. */
   terminate(killMs: number): void {
-    if (this.exitInfo) return;
-    this.child.kill('SIGTERM');
-    this.after(killMs, () => this.child.kill('SIGKILL'));
+    if (this.exitInfo || this.terminating) return;
+    this.terminating = true;
+    escalate(this.child, killMs);
   }
 
   /** The last lines the worker wrote to stderr, oldest first. */

@@ -89,6 +89,10 @@ export interface OperationRecord {
 export interface StatusSnapshot {
   pid: number;
   node: string;
+  /** The master's baton version (absent from 0.1.0 masters). */
+  baton?: string;
+  /** The master's state, as in the README's request table (absent from 0.1.0 masters). */
+  state?: string;
   startedAt: string;
   uptimeMs: number;
   /** The master's own resident memory, bytes. */

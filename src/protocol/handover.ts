@@ -1,7 +1,16 @@
-// What an old master hands its successor besides the listening fds: the settings, the
-// listeners' identities (fd i of the list sits at stdio index FIRST_HANDOVER_FD + i)
-// and the counters. Versioned, because the two masters may run different releases:
-// a successor refuses a version it cannot read rather than guess.
+// What an old master hands its successor besides the listening fds, and the messages
+// the two exchange over their IPC channel. The OLD master spawns the NEW code, so each
+// release must read the handover of the release before it:
+//
+//   version 1 (release 0.1.0): `node <cli> __successor`, the whole state as JSON in the
+//     BATON_HANDOVER environment variable (settings and environment included), fds from
+//     stdio index 4 (listeners in order, then the health endpoint's).
+//   version 2 (from 0.2.0): the same command line and fds, no handover variable; the
+//     first IPC message is a `handover` holding only what the successor cannot derive
+//     itself: how the old master was started (to resolve the settings again, config
+//     file included), listener identities, counters, and the upgrade's start time.
+//
+// A successor answers in the version it was handed, and refuses one it cannot read.
 import { errors } from '../errors.js';
 import type { MasterOptions } from '../config/options.js';
 import type { ListenSpec } from '../config/listen-spec.js';
@@ -14,10 +23,17 @@ export interface SupervisorCounters {
   restarts: number[];
 }
 
+/** Version 1, in the environment (release 0.1.0 sends it). */
 export const HANDOVER_VERSION = 1;
+/** Version 2, over the IPC channel. */
+export const HANDOVER_V2 = 2;
+/** The versions this release reads. */
+export const HANDOVER_VERSIONS: readonly number[] = [HANDOVER_VERSION, HANDOVER_V2];
 export const HANDOVER_ENV = 'BATON_HANDOVER';
 /** stdio index of the first listening fd in the successor (0-2 stdio, 3 IPC). */
 export const FIRST_HANDOVER_FD = 4;
+/** The successor's command-line argument (after the CLI's path). */
+export const SUCCESSOR_COMMAND = '__successor';
 
 export interface HandedListener {
   key: string;
@@ -26,6 +42,16 @@ export interface HandedListener {
   port?: number;
 }
 
+/** How a master was started: enough to resolve its settings again, config file included. */
+export interface StartSource {
+  flags: Record<string, unknown>;
+  positionals: string[];
+  appArgs: string[];
+  cwd: string;
+  configFile: string | undefined;
+}
+
+/** Version 1: the whole state in BATON_HANDOVER. */
 export interface HandoverState {
   v: number;
   fromPid: number;
@@ -38,18 +64,38 @@ export interface HandoverState {
   startedAt: string;
 }
 
-/** Messages between an old master and its successor over their IPC channel. */
+/** Version 2: the first message on the IPC channel. */
+export interface HandoverMessage {
+  v: 2;
+  type: 'handover';
+  fromPid: number;
+  /** The old master's baton version, for messages. */
+  baton: string;
+  startedAt: string;
+  source: StartSource;
+  /** The Node.js binary the successor runs on (baton upgrade --node), also for its workers. */
+  nodePath: string;
+  listeners: HandedListener[];
+  health: boolean;
+  counters: SupervisorCounters;
+}
+
+/** Successor → old master. `adopt` (version 2 only) hands back a connection while the successor stops before it took over. */
 export type SuccessorMessage =
   | { v: number; type: 'ready'; pid: number; node: string }
   | { v: number; type: 'failed'; reason: string }
-  | { v: number; type: 'took-over'; pid: number };
+  | { v: number; type: 'took-over'; pid: number }
+  | { v: number; type: 'adopt'; key: string; hops: number };
+
+/** Old master → successor. */
 export type PredecessorMessage =
+  | HandoverMessage
   /** An idle connection (sent with its handle) for one of the successor's workers. */
   | { v: number; type: 'adopt'; key: string; hops: number }
   /** The old master has drained and let go of the control socket: take it. */
   | { v: number; type: 'takeover' };
 
-/** Reads the handover from the environment; throws if absent or of another version. */
+/** Reads a version-1 handover from the environment; throws if absent or of another version. */
 export function readHandover(env: NodeJS.ProcessEnv): HandoverState {
   const raw = env[HANDOVER_ENV];
   if (raw === undefined) throw errors.usage('this command is only run by a baton master during an upgrade');
@@ -63,4 +109,25 @@ export function readHandover(env: NodeJS.ProcessEnv): HandoverState {
     throw errors.upgradeFailed(`the old master sent handover version ${state.v}; this baton reads version ${HANDOVER_VERSION}. Upgrade in two steps, or restart.`);
   }
   return state;
+}
+
+/** Checks the first IPC message of a version-2 handover; throws saying what is wrong. */
+export function parseHandoverMessage(raw: unknown): HandoverMessage {
+  const message = raw as Partial<HandoverMessage> | null;
+  if (typeof message !== 'object' || message === null || message.type !== 'handover') {
+    throw errors.upgradeFailed('the old master sent no handover on the IPC channel (is it a baton master?)');
+  }
+  if (message.v !== HANDOVER_V2) {
+    throw errors.upgradeFailed(`the old master sent handover version ${String(message.v)}; this baton reads versions ${HANDOVER_VERSIONS.join(' and ')}. Upgrade in two steps, or restart.`);
+  }
+  const ok =
+    typeof message.fromPid === 'number' &&
+    typeof message.nodePath === 'string' &&
+    Array.isArray(message.listeners) &&
+    typeof message.source === 'object' &&
+    message.source !== null &&
+    typeof message.counters === 'object' &&
+    message.counters !== null;
+  if (!ok) throw errors.upgradeFailed('the handover from the old master is incomplete (fromPid, nodePath, listeners, source, counters)');
+  return message as HandoverMessage;
 }

@@ -1,0 +1,344 @@
+// The cluster converges from what is wanted to what runs, einhorn-style: every slot
+// wants one ready worker of its target generation. reconcile() replenishes a slot that
+// has no such worker (after its crash back-off), and culls a slot's other workers once
+// its wanted worker is ready. A crash respawn, a reload batch and a memory swap are all
+// this one path, so no slot can be forgotten: the rollouts only move targets.
+import { WORKER_PROTOCOL_VERSION, isBatonMessage } from '../protocol/worker.js';
+import type { WorkerMessage } from '../protocol/worker.js';
+import type { SupervisorCounters } from '../protocol/handover.js';
+import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+import type { BackoffPolicy } from './backoff.js';
+import { HandoffRouter } from './handoff.js';
+import type { HandoffRoute, NativeHandle } from './handoff.js';
+import { isTerminal, transition } from './lifecycle.js';
+import type { WorkerState } from './lifecycle.js';
+import type { Logger } from './log.js';
+import type { ExitInfo, MasterOs, Timer, WorkerHandle, WorkerSpec } from './os.js';
+
+export interface Slot {
+  /** 1..N, stable across reloads and upgrades. */
+  readonly index: number;
+  /** The generation this slot should run: rollouts move it, reconcile follows. */
+  generation: number;
+  /** Restarts after a crash, for status (carried across upgrades). */
+  restarts: number;
+  /** Crashes in a row; reset once a worker has stayed ready for a while. */
+  streak: number;
+  /** Its wanted worker was lost (crashed, failed): back off before the next one. */
+  lost: boolean;
+  /** No respawn before this time (crash back-off). */
+  notBefore: number | undefined;
+  wake: Timer | undefined;
+}
+
+export interface Worker {
+  readonly id: number;
+  readonly slot: Slot;
+  readonly generation: number;
+  readonly proc: WorkerHandle;
+  readonly startedAt: number;
+  state: WorkerState;
+  readyAt: number | undefined;
+  /** Why it failed: shown to whoever asked and in the log. */
+  failure: string | undefined;
+  /** To be replaced in its slot by a worker of the same generation (memory swap). */
+  retiring: boolean;
+  timers: Timer[];
+}
+
+/** What happened to a worker, for the operation that is running. */
+export type Fact =
+  | { kind: 'ready'; worker: Worker }
+  | { kind: 'failed'; worker: Worker; reason: string }
+  | { kind: 'exited'; worker: Worker };
+
+/** Events the cluster raises from processes and timers; the master posts them to its loop. */
+export type ClusterEvent =
+  | { type: 'worker-message'; worker: Worker; message: unknown; handle: unknown }
+  | { type: 'worker-exit'; worker: Worker; info: ExitInfo }
+  | { type: 'ready-timeout'; worker: Worker }
+  | { type: 'stable'; worker: Worker }
+  | { type: 'wake' };
+
+/** The settings the cluster reads at each spawn and drain (a reload may change them). */
+export interface ClusterSettings {
+  workers: number;
+  readyTimeoutMs: number;
+  drainTimeoutMs: number;
+  killTimeoutMs: number;
+  spec(id: number, generation: number, slot: number): WorkerSpec;
+}
+
+/** Slots, workers, and the one path that makes them agree. */
+export class Cluster {
+  readonly slots: Slot[];
+  readonly workers = new Set<Worker>();
+  /** Replenish and cull only while active: a stopping cluster only drains. */
+  active = true;
+  nextId = 1;
+  nextGeneration = 1;
+  /** The generation every slot was last rolled onto (0 before the first start). */
+  generation = 0;
+  readonly router = new HandoffRouter();
+  /** Slots whose old workers drain only once every one of them has its wanted worker ready (a reload batch). */
+  barrier: Set<Slot> | undefined;
+
+  constructor(
+    private readonly settings: ClusterSettings,
+    private readonly os: MasterOs,
+    private readonly log: Logger,
+    private readonly post: (event: ClusterEvent) => void,
+    resume?: SupervisorCounters,
+    private readonly backoff: BackoffPolicy = DEFAULT_BACKOFF,
+  ) {
+    if (resume) {
+      this.nextId = resume.nextId;
+      this.nextGeneration = resume.nextGeneration;
+      this.generation = resume.generation;
+    }
+    this.slots = Array.from({ length: settings.workers }, (_, i) => ({
+      index: i + 1,
+      generation: 0,
+      restarts: resume?.restarts[i] ?? 0,
+      streak: 0,
+      lost: false,
+      notBefore: undefined,
+      wake: undefined,
+    }));
+  }
+
+  /** A new generation number, never used before by this master or the ones before it. */
+  newGeneration(): number {
+    return this.nextGeneration++;
+  }
+
+  /** Points slots at a generation; a rollout's new target starts at once (no back-off). */
+  retarget(slots: readonly Slot[], generation: number, immediate = true): void {
+    for (const slot of slots) {
+      slot.generation = generation;
+      if (immediate) this.clearBackoff(slot);
+    }
+  }
+
+  /** The workers a slot wants: its generation, not retiring, not yet leaving. */
+  wanted(slot: Slot): Worker[] {
+    return [...this.workers].filter((w) => w.slot === slot && w.generation === slot.generation && !w.retiring && (w.state === 'starting' || w.state === 'ready'));
+  }
+
+  /** True when the slot's wanted worker is ready and nothing else of the slot runs. */
+  settled(slot: Slot): boolean {
+    const mine = [...this.workers].filter((w) => w.slot === slot);
+    return mine.length === 1 && mine[0]!.state === 'ready' && this.wanted(slot).length === 1;
+  }
+
+  /** True while every slot has a ready wanted worker. */
+  allReady(): boolean {
+    return this.slots.every((slot) => this.wanted(slot).some((w) => w.state === 'ready'));
+  }
+
+  /** reap happened as events came in; now replenish and cull. */
+  reconcile(): void {
+    if (!this.active) return;
+    for (const slot of this.slots) {
+      const wanted = this.wanted(slot);
+      if (wanted.length === 0) this.replenish(slot);
+      else slot.lost = false;
+      if (wanted.some((w) => w.state === 'ready') && this.pastBarrier(slot)) this.cull(slot);
+    }
+  }
+
+  /** Applies one event from a worker process or a timer; returns what it means, if anything. */
+  apply(event: ClusterEvent): Fact | undefined {
+    switch (event.type) {
+      case 'worker-message':
+        return this.onMessage(event.worker, event.message, event.handle);
+      case 'worker-exit':
+        return this.onExit(event.worker, event.info);
+      case 'ready-timeout':
+        if (event.worker.state !== 'starting') return undefined;
+        return this.fail(event.worker, `worker ${event.worker.id} (generation ${event.worker.generation}) was not ready within ${this.settings.readyTimeoutMs}ms (--ready-timeout)`);
+      case 'stable':
+        // A worker that stays up for a while ends its slot's crash streak.
+        if (event.worker.state === 'ready') event.worker.slot.streak = 0;
+        return undefined;
+      case 'wake':
+        return undefined;
+    }
+  }
+
+  /** Drains a worker (unless it is already leaving); idle connections move if `handoff`. */
+  drain(worker: Worker, handoff: boolean): void {
+    if (worker.state !== 'starting' && worker.state !== 'ready') return;
+    worker.state = transition(worker.state, 'draining');
+    worker.proc.drain(handoff && this.router.canTake(worker, this.workers), this.settings.drainTimeoutMs, this.settings.killTimeoutMs);
+  }
+
+  /** Stops replenishing and drains every worker; resolve with `idle()`. */
+  drainAll(handoff: boolean): void {
+    this.active = false;
+    for (const slot of this.slots) this.clearBackoff(slot);
+    for (const worker of this.workers) this.drain(worker, handoff);
+  }
+
+  /** True once no worker process is left. */
+  idle(): boolean {
+    return this.workers.size === 0;
+  }
+
+  /** What a successor master needs to carry on counting. */
+  counters(): SupervisorCounters {
+    return { nextId: this.nextId, nextGeneration: this.nextGeneration, generation: this.generation, restarts: this.slots.map((s) => s.restarts) };
+  }
+
+  /** A connection from outside (the other master): give it to a ready worker. */
+  adopt(key: string, hops: number, handle: NativeHandle): void {
+    this.router.route(this.workers, undefined, key, hops, handle);
+  }
+
+  /** Where idle connections go when no local worker can take them. */
+  setExternalRoute(route: HandoffRoute | undefined): void {
+    this.router.external = route;
+  }
+
+  private replenish(slot: Slot): void {
+    if (slot.lost) {
+      // Its worker was lost: count the restart and back off, doubling with the streak.
+      slot.lost = false;
+      slot.restarts++;
+      slot.streak++;
+      const delay = backoffDelay(slot.streak, this.backoff);
+      const loop = slot.streak >= 3 ? ` — crash loop: ${slot.streak} failures in a row` : '';
+      this.log.warn(`slot ${slot.index}: restarting its worker in ${delay}ms (restart ${slot.restarts})${loop}`);
+      slot.notBefore = this.os.now() + delay;
+    }
+    const wait = slot.notBefore === undefined ? 0 : slot.notBefore - this.os.now();
+    if (wait > 0) {
+      slot.wake ??= this.os.timer(wait, () => {
+        slot.wake = undefined;
+        this.post({ type: 'wake' });
+      });
+      return;
+    }
+    this.clearBackoff(slot);
+    this.spawn(slot, slot.generation);
+  }
+
+  private pastBarrier(slot: Slot): boolean {
+    if (!this.barrier?.has(slot)) return true;
+    return [...this.barrier].every((s) => this.wanted(s).some((w) => w.state === 'ready'));
+  }
+
+  /** The slot's wanted worker is ready: every other worker of the slot drains. */
+  private cull(slot: Slot): void {
+    for (const worker of this.workers) {
+      if (worker.slot !== slot || (worker.state !== 'starting' && worker.state !== 'ready')) continue;
+      if (worker.generation === slot.generation && !worker.retiring) continue;
+      this.drain(worker, true);
+    }
+  }
+
+  private spawn(slot: Slot, generation: number): Worker {
+    const id = this.nextId++;
+    let proc: WorkerHandle | undefined;
+    // The worker exists before its process, so events from the process find it.
+    const worker: Worker = {
+      id,
+      slot,
+      generation,
+      get proc() {
+        return proc!;
+      },
+      startedAt: this.os.now(),
+      state: 'starting',
+      readyAt: undefined,
+      failure: undefined,
+      retiring: false,
+      timers: [],
+    };
+    this.workers.add(worker);
+    proc = this.os.spawnWorker(this.settings.spec(id, generation, slot.index), {
+      message: (message, handle) => this.post({ type: 'worker-message', worker, message, handle }),
+      exit: (info) => this.post({ type: 'worker-exit', worker, info }),
+    });
+    this.log.info(`worker ${id} started (pid ${proc.pid ?? '?'}, slot ${slot.index}, generation ${generation})`);
+    worker.timers.push(this.os.timer(this.settings.readyTimeoutMs, () => this.post({ type: 'ready-timeout', worker })));
+    return worker;
+  }
+
+  private onMessage(worker: Worker, raw: unknown, handle: unknown): Fact | undefined {
+    if (!isBatonMessage(raw)) return undefined;
+    const message = raw as WorkerMessage;
+    if (message.type === 'handoff' && handle) {
+      this.router.route(this.workers, worker, message.key, message.hops, handle as NativeHandle);
+      return undefined;
+    }
+    if (message.type !== 'ready' || worker.state !== 'starting') return undefined;
+    worker.state = transition(worker.state, 'ready');
+    worker.readyAt = this.os.now();
+    this.log.info(`worker ${worker.id} ready (generation ${worker.generation})`);
+    worker.timers.push(this.os.timer(this.backoff.stableAfterMs, () => this.post({ type: 'stable', worker })));
+    return { kind: 'ready', worker };
+  }
+
+  private onExit(worker: Worker, info: ExitInfo): Fact | undefined {
+    if (!this.workers.delete(worker)) return undefined;
+    for (const timer of worker.timers) timer.cancel();
+    const how = info.signal ? `was killed by ${info.signal}` : `exited with code ${info.code}`;
+    switch (worker.state) {
+      case 'starting': {
+        const fact = this.fail(worker, `worker ${worker.id} (generation ${worker.generation}) ${how} before it was ready`);
+        return fact;
+      }
+      case 'ready': {
+        worker.state = transition(worker.state, 'exited');
+        this.log.warn(withStderr(`worker ${worker.id} (pid ${worker.proc.pid}) ${how} unexpectedly`, worker.proc.stderrLines()));
+        if (this.isWanted(worker)) worker.slot.lost = true;
+        return { kind: 'exited', worker };
+      }
+      case 'draining':
+        worker.state = transition(worker.state, 'exited');
+        this.log.info(`worker ${worker.id} drained and ${how}`);
+        return { kind: 'exited', worker };
+      default:
+        // failed: it already told whoever asked; exited: cannot happen twice.
+        return { kind: 'exited', worker };
+    }
+  }
+
+  /** A starting worker failed (crash or deadline): mark it, make it leave, report it. */
+  private fail(worker: Worker, reason: string): Fact {
+    const wasWanted = this.isWanted(worker);
+    worker.state = transition(worker.state, 'failed');
+    worker.failure = withStderr(reason, worker.proc.stderrLines());
+    this.log.error(worker.failure);
+    if (this.workers.has(worker)) {
+      // Still running (missed its deadline): it may have accepted on some listener, so
+      // it drains like any other worker.
+      worker.proc.drain(this.router.canTake(worker, this.workers), this.settings.drainTimeoutMs, this.settings.killTimeoutMs);
+    }
+    if (wasWanted) worker.slot.lost = true;
+    return { kind: 'failed', worker, reason: worker.failure };
+  }
+
+  private isWanted(worker: Worker): boolean {
+    return worker.generation === worker.slot.generation && !worker.retiring;
+  }
+
+  private clearBackoff(slot: Slot): void {
+    slot.wake?.cancel();
+    slot.wake = undefined;
+    slot.notBefore = undefined;
+  }
+}
+
+/** A failure message with the tail of the worker's stderr, for the log and the caller. */
+export function withStderr(message: string, lines: string[]): string {
+  if (lines.length === 0) return `${message} (it wrote nothing to stderr)`;
+  return `${message}. Last lines of its stderr:\n${lines.map((l) => `  | ${l}`).join('\n')}`;
+}
+
+/** The reason a worker stopped before it was ready, for a reload or start that waited on it. */
+export function failureOf(worker: Worker): Error {
+  return new Error(worker.failure ?? `worker ${worker.id} stopped before it was ready`);
+}
+
