@@ -389,7 +389,15 @@ export class Master {
     }
   }
 
-  /** Aborts the running operation (a stop wins, or a fault): its caller gets `error`. */
+  /** A stop wins over the running operation: its caller hears `error` now, and the stop drains everything. */
+  cancelRun(error: BatonError): void {
+    const state = this.state;
+    this.runOf()?.abort(error);
+    if (state.kind === 'reloading' || state.kind === 'recovering') state.reply.reject(error);
+    else if (state.kind === 'swapping') state.reply.resolve(undefined);
+  }
+
+  /** A fault inside the running operation: it unwinds as after a failure, and its caller gets `error`. */
   abortRun(error: BatonError): void {
     const state = this.state;
     const run = this.runOf();

@@ -240,7 +240,7 @@ export class Cluster {
   private spawn(slot: Slot, generation: number): Worker {
     const id = this.nextId++;
     let proc: WorkerHandle | undefined;
-    // The worker exists before its process, so events from the process find it.
+    // Events from the process arrive as loop items, after this returns.
     const worker: Worker = {
       id,
       slot,
@@ -255,11 +255,11 @@ export class Cluster {
       retiring: false,
       timers: [],
     };
-    this.workers.add(worker);
     proc = this.os.spawnWorker(this.settings.spec(id, generation, slot.index), {
       message: (message, handle) => this.post({ type: 'worker-message', worker, message, handle }),
       exit: (info) => this.post({ type: 'worker-exit', worker, info }),
     });
+    this.workers.add(worker);
     this.log.info(`worker ${id} started (pid ${proc.pid ?? '?'}, slot ${slot.index}, generation ${generation})`);
     worker.timers.push(this.os.timer(this.settings.readyTimeoutMs, () => this.post({ type: 'ready-timeout', worker })));
     return worker;

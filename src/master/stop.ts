@@ -42,7 +42,7 @@ export function beginStop(master: Master, action: 'run' | 'join' | 'carry', wait
   if (state.kind === 'upgrading') {
     state.run.giveWay(stop);
   } else {
-    master.abortRun(errors.stopping());
+    master.cancelRun(errors.stopping());
   }
   const serving = state.kind !== 'starting' && state.kind !== 'standby';
   const graceMs = request.args?.lbGraceMs ?? master.options.lbGraceMs;
