@@ -5,7 +5,7 @@
 // channel's disconnect is watched from the first instant, so a successor whose old
 // master died never runs on without a control socket. A failure to take the control
 // socket is logged and retried; it never takes the service down.
-import type { PredecessorMessage, SuccessorMessage } from '../protocol/handover.js';
+import type { PredecessorMessage, SuccessorMessage, Unversioned } from '../protocol/handover.js';
 import type { NativeHandle } from './handoff.js';
 import type { Master } from './master.js';
 import type { StopRun } from './stop.js';
@@ -15,8 +15,6 @@ export type SuccessorItem =
   | { type: 'predecessor-gone' }
   | { type: 'health-open'; error: Error | undefined }
   | { type: 'took-over'; error: Error | undefined };
-
-type Unversioned<T> = T extends unknown ? Omit<T, 'v'> : never;
 
 /** How long between attempts to take a control socket that is still in use. */
 const CONTROL_RETRY_MS = 2000;

@@ -80,6 +80,9 @@ export interface HandoverMessage {
   counters: SupervisorCounters;
 }
 
+/** A message without its version, which the sender adds for its peer. */
+export type Unversioned<T> = T extends unknown ? Omit<T, 'v'> : never;
+
 /** Successor → old master. `adopt` (version 2 only) hands back a connection while the successor stops before it took over. */
 export type SuccessorMessage =
   | { v: number; type: 'ready'; pid: number; node: string }

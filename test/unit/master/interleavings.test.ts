@@ -1,0 +1,269 @@
+// The master's control logic under interleavings that are hard to time with real
+// processes: requests during a start, a crash during a reload, two CLIs at once, a
+// failed reload while a slot backs off, and faults inside the master itself. A real
+// Master runs on fakes (fakes.ts); the test raises every event by hand.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { harness } from './fakes.js';
+
+/** A master with every first worker ready. */
+function serving(options: Parameters<typeof harness>[0] = {}, more: Parameters<typeof harness>[1] = {}) {
+  const h = harness(options, more);
+  h.readyAll();
+  assert.equal(h.master.state.kind, 'serving');
+  return h;
+}
+
+describe('start', () => {
+  test('serves once every first worker is ready, and tells systemd', async () => {
+    const h = harness({ workers: 3 });
+    assert.equal(h.master.state.kind, 'starting');
+    assert.equal(h.os.live().length, 3);
+    h.os.live()[0]!.ready();
+    h.os.live()[1]!.ready();
+    assert.equal(h.master.state.kind, 'starting');
+    h.os.live()[2]!.ready();
+    assert.equal(h.master.state.kind, 'serving');
+    assert.equal(h.master.cluster.generation, 1);
+    await h.flush();
+    assert.deepEqual(h.os.notified, ['READY=1']);
+  });
+
+  test('a reload asked during the start is queued, then runs onto a new generation', async () => {
+    const h = harness();
+    const reload = h.ask('reload');
+    assert.equal(reload.settled(), 'pending');
+    assert.equal(h.master.queued.length, 1);
+    h.readyAll();
+    await h.flush();
+    assert.equal(h.master.state.kind, 'reloading');
+    for (let i = 0; i < 2; i++) {
+      h.readyAll();
+      h.os.exitDrained();
+    }
+    await reload;
+    assert.deepEqual(reload.value(), { generation: 2, durationMs: 0, workers: 2 });
+    assert.deepEqual(h.os.live().map((w) => w.spec.generation), [2, 2]);
+  });
+
+  test('a stop during the start drains what started and exits 0', async () => {
+    const h = harness();
+    h.os.live()[0]!.ready();
+    const stop = h.ask('stop');
+    assert.equal(h.master.state.kind, 'stopping');
+    assert.ok(h.os.live().every((w) => w.drained), 'every worker was told to drain');
+    h.os.exitDrained();
+    await stop;
+    assert.equal(h.master.state.kind, 'stopped');
+    assert.deepEqual(await h.master.finished(), { code: 0 });
+  });
+
+  test('a worker that fails during the start fails it, with the reason, and no crash back-off', async () => {
+    const h = harness();
+    h.os.live()[0]!.ready();
+    h.os.live()[1]!.exit({ code: 1 });
+    assert.equal(h.master.state.kind, 'stopping');
+    h.os.exitDrained();
+    const exit = await h.master.finished();
+    assert.equal(exit.code, 1);
+    assert.match(exit.error!.message, /the cluster did not start: worker 2 \(generation 1\) exited with code 1 before it was ready/);
+    assert.ok(!h.log.lines.some((l) => l.includes('restarting its worker')), h.log.lines.join('\n'));
+  });
+});
+
+describe('reload', () => {
+  test('rolls a batch at a time: old workers drain only after the new one is ready', async () => {
+    const h = serving({ workers: 2 });
+    const reload = h.ask('reload');
+    await h.flush();
+    const [old1, old2] = h.os.live(1);
+    assert.equal(h.os.live(2).length, 1, 'one new worker (batch 1)');
+    assert.ok(!old1!.drained && !old2!.drained);
+    h.os.live(2)[0]!.ready();
+    assert.ok(old1!.drained, 'the old worker of slot 1 drains once its successor is ready');
+    assert.equal(h.os.live(2).length, 1, 'the next batch waits for the old worker to leave');
+    old1!.exit();
+    assert.equal(h.os.live(2).length, 2);
+    h.readyAll();
+    old2!.exit();
+    await reload;
+    assert.equal(h.master.state.kind, 'serving');
+    assert.equal(h.master.lastReload?.ok, true);
+  });
+
+  test('two CLIs at once: the second reload (and an upgrade) is refused, not queued', async () => {
+    const h = serving();
+    const first = h.ask('reload');
+    const second = h.ask('reload');
+    const upgrade = h.ask('upgrade');
+    await assert.rejects(second, { code: 'BATON_BUSY', message: /already running/ });
+    await assert.rejects(upgrade, { code: 'BATON_BUSY' });
+    await h.flush();
+    for (let i = 0; i < 2; i++) {
+      h.readyAll();
+      h.os.exitDrained();
+    }
+    await first;
+  });
+
+  test('a crash of an old worker during a reload is respawned, and the reload still finishes', async () => {
+    const h = serving({ workers: 2 });
+    const reload = h.ask('reload');
+    await h.flush();
+    const old2 = h.os.live(1).find((w) => w.spec.slot === 2)!;
+    old2.exit({ code: 3 });
+    assert.ok(h.log.lines.some((l) => l.includes('slot 2: restarting its worker in 100ms (restart 1)')), h.log.lines.join('\n'));
+    h.os.advance(100);
+    assert.equal(h.os.live(1).filter((w) => w.spec.slot === 2).length, 1, 'slot 2 got a generation-1 worker back');
+    h.readyAll();
+    for (let i = 0; i < 3; i++) {
+      h.readyAll();
+      h.os.exitDrained();
+    }
+    await reload;
+    assert.deepEqual(h.os.live().map((w) => [w.spec.slot, w.spec.generation]).sort(), [[1, 2], [2, 2]]);
+  });
+
+  test('a new worker that fails makes the reload fail, drains it, and the old workers stay', async () => {
+    const h = serving();
+    const before = h.os.live(1);
+    const reload = h.ask('reload');
+    await h.flush();
+    h.os.live(2)[0]!.exit({ code: 1 });
+    await assert.rejects(reload, { code: 'BATON_RELOAD_FAILED', message: /reload to generation 2 failed, the old generation keeps serving: worker 3 \(generation 2\) exited with code 1 before it was ready/ });
+    assert.equal(h.master.state.kind, 'serving');
+    assert.deepEqual(h.os.live(), before, 'the same old workers serve');
+    assert.ok(before.every((w) => !w.drained));
+    assert.ok(!h.log.lines.some((l) => l.includes('restarting its worker')), 'no crash back-off: the slot never lost its worker');
+  });
+
+  test('a new worker past --ready-timeout makes the reload fail once it has left', async () => {
+    const h = serving({ readyTimeoutMs: 2000 });
+    const reload = h.ask('reload');
+    await h.flush();
+    const late = h.os.live(2)[0]!;
+    h.os.advance(2000);
+    assert.ok(late.drained, 'the late worker drains (it may have taken connections)');
+    assert.equal(reload.settled(), 'pending', 'answered once it is gone');
+    late.exit();
+    await assert.rejects(reload, { message: /was not ready within 2000ms \(--ready-timeout\)/ });
+  });
+
+  test('a failed reload while a slot backs off: the slot is restarted, not forgotten', async () => {
+    const h = serving({ workers: 2 });
+    const slot1 = h.os.live(1).find((w) => w.spec.slot === 1)!;
+    slot1.exit({ code: 3 });
+    assert.equal(h.master.snapshot().workers.find((w) => w.slot === 1)?.state, 'backoff');
+    const reload = h.ask('reload');
+    await h.flush();
+    const incoming = h.os.live(2);
+    assert.equal(incoming.length, 1, 'the reload starts slot 1 at once');
+    incoming[0]!.exit({ code: 1 });
+    await assert.rejects(reload, { code: 'BATON_RELOAD_FAILED' });
+    // Slot 1 backs off again and gets a generation-1 worker when its delay is over.
+    assert.equal(h.master.snapshot().workers.find((w) => w.slot === 1)?.state, 'backoff');
+    h.os.advance(200);
+    const back = h.os.live(1).find((w) => w.spec.slot === 1);
+    assert.ok(back, `slot 1 restarted:\n${h.log.lines.join('\n')}`);
+    back.ready();
+    assert.ok(h.master.cluster.allReady(), 'every slot has a ready worker again');
+  });
+
+  test('a stop during a reload fails the reload (stopping) and stops everything', async () => {
+    const h = serving();
+    const reload = h.ask('reload');
+    await h.flush();
+    const stop = h.ask('stop');
+    await assert.rejects(reload, { code: 'BATON_STOPPING' });
+    assert.ok(h.os.live().every((w) => w.drained));
+    h.os.exitDrained();
+    await stop;
+    assert.equal((await h.master.finished()).code, 0);
+  });
+
+  test('an invalid config file fails the reload before anything changes', async () => {
+    const h = serving({}, { resolveOptions: () => Promise.reject(Object.assign(new Error('invalid value "soon" for "drainTimeout"'), { code: 'BATON_INVALID_OPTION' })) });
+    const reload = h.ask('reload');
+    await h.flush();
+    await assert.rejects(reload, /invalid value "soon"/);
+    assert.equal(h.master.state.kind, 'serving');
+    assert.equal(h.os.workers.length, 2, 'no worker was started');
+  });
+});
+
+describe('memory swap', () => {
+  test('a worker above --max-memory is replaced without a gap; a reload meanwhile waits', async () => {
+    const h = serving({ maxMemoryBytes: 100 * 1024 * 1024 });
+    const fat = h.os.live()[0]!;
+    h.os.rss.set(fat.pid, 200 * 1024 * 1024);
+    h.os.advance(1000);
+    assert.equal(h.master.state.kind, 'swapping');
+    const reload = h.ask('reload');
+    assert.equal(h.master.queued.length, 1, 'the reload waits for the swap');
+    const replacement = h.os.live().find((w) => w !== fat && w.spec.slot === fat.spec.slot)!;
+    assert.equal(replacement.spec.generation, 1, 'same generation');
+    assert.ok(!fat.drained);
+    h.os.rss.delete(fat.pid);
+    replacement.ready();
+    assert.ok(fat.drained, 'the fat worker drains once its replacement is ready');
+    fat.exit();
+    await h.flush();
+    assert.equal(h.master.state.kind, 'reloading', 'then the queued reload runs');
+    for (let i = 0; i < 2; i++) {
+      h.readyAll();
+      h.os.exitDrained();
+    }
+    await reload;
+  });
+});
+
+describe('faults inside the master', () => {
+  test('an unexpected error while spawning fails the reload with a clear error; the cluster keeps serving', async () => {
+    const h = serving();
+    const before = h.os.live();
+    h.os.spawnFault = new TypeError('spawn blew up');
+    const reload = h.ask('reload');
+    await h.flush();
+    await assert.rejects(reload, { code: 'BATON_INTERNAL', message: /internal error in .*spawn blew up.*The cluster keeps serving/ });
+    assert.equal(h.master.state.kind, 'serving');
+    assert.deepEqual(h.os.live(), before);
+    assert.ok(h.log.lines.some((l) => l.startsWith('error: internal error while handling') && l.includes('TypeError: spawn blew up')), 'logged with its stack');
+    // And the next reload works.
+    const again = h.ask('reload');
+    await h.flush();
+    for (let i = 0; i < 2; i++) {
+      h.readyAll();
+      h.os.exitDrained();
+    }
+    await again;
+  });
+
+  test('a status that throws answers with an internal error and changes nothing', async () => {
+    const h = serving();
+    const stats = h.os.procStats.bind(h.os);
+    h.os.procStats = () => {
+      throw new Error('procfs went away');
+    };
+    await assert.rejects(h.ask('status'), { code: 'BATON_INTERNAL' });
+    h.os.procStats = stats;
+    assert.equal(h.master.state.kind, 'serving');
+    assert.equal((await h.ask('status') as { workers: unknown[] }).workers.length, 2);
+  });
+});
+
+describe('crash respawn', () => {
+  test('a crash loop backs off 100, 200, 400 ms; a worker ready for 10 s ends the streak', () => {
+    const h = serving({ workers: 1 });
+    for (const delay of [100, 200, 400]) {
+      h.os.live()[0]!.exit({ code: 3 });
+      assert.ok(h.log.lines.at(-1)!.includes(`restarting its worker in ${delay}ms`), h.log.lines.at(-1));
+      h.os.advance(delay);
+      assert.equal(h.os.live().length, 1);
+    }
+    assert.match(h.log.lines.filter((l) => l.includes('restarting')).at(-1)!, /crash loop: 3 failures in a row/);
+    h.readyAll();
+    h.os.advance(10_000);
+    h.os.live()[0]!.exit({ code: 3 });
+    assert.ok(h.log.lines.at(-1)!.includes('restarting its worker in 100ms (restart 4)'), h.log.lines.at(-1));
+  });
+});
