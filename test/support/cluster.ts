@@ -122,21 +122,32 @@ export class Cluster {
 
   /** Starts a master and waits until its cluster is ready (throws with its output if not). */
   static async start(options: ClusterOptions): Promise<Cluster> {
-    const cluster = new Cluster(options);
+    const cluster = Cluster.launch(options);
+    await cluster.ready();
+    return cluster;
+  }
+
+  /** Starts a master and returns at once (register destroy() right away); ready() waits for it. */
+  static launch(options: ClusterOptions): Cluster {
+    return new Cluster(options);
+  }
+
+  /** Waits until the master's cluster is ready (throws with its output if it exits or is late). */
+  async ready(): Promise<void> {
+    const options = this.options;
     const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
     const logged = () => options.logFile !== undefined && existsSync(options.logFile) && readFileSync(options.logFile, 'utf8').includes('cluster ready');
-    while (!cluster.output.includes('cluster ready') && !logged()) {
-      if (cluster.child.exitCode !== null || cluster.child.signalCode !== null) {
-        throw new Error(`master exited during start (code ${cluster.child.exitCode}):\n${cluster.output}`);
+    while (!this.output.includes('cluster ready') && !logged()) {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        throw new Error(`master exited during start (code ${this.child.exitCode}, signal ${this.child.signalCode}):\n${this.output}`);
       }
       if (Date.now() > deadline) {
-        await cluster.destroy();
-        throw new Error(`cluster not ready within ${options.startTimeoutMs ?? 20_000}ms:\n${cluster.output}`);
+        await this.destroy();
+        throw new Error(`cluster not ready within ${options.startTimeoutMs ?? 20_000}ms:\n${this.output}`);
       }
       await delay(20);
     }
-    await cluster.status();
-    return cluster;
+    await this.status();
   }
 
   get pid(): number {
