@@ -15,11 +15,11 @@ import { parseListenSpec } from '../config/listen-spec.js';
 import { controlPath, DEFAULTS } from '../config/options.js';
 import type { MasterOptions } from '../config/options.js';
 import { errors } from '../errors.js';
-import { parseBatchSpec } from '../master/batch.js';
+import { parseBatchSpec } from '../config/batch.js';
 import { formatStatus } from './format.js';
 import { LOGS_HELP, MAIN_HELP, RELOAD_HELP, START_HELP, STATUS_HELP, STOP_HELP, UPGRADE_HELP } from './help.js';
-import { LOG_FORMATS } from '../master/log-sink.js';
-import type { LogFormat } from '../master/log-sink.js';
+import { LOG_FORMATS } from '../config/log-format.js';
+import type { LogFormat } from '../config/log-format.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

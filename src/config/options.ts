@@ -1,7 +1,7 @@
 // The master's resolved settings, with their defaults in one place.
-import type { BatchSpec } from '../master/batch.js';
+import type { BatchSpec } from './batch.js';
 import type { ListenSpec } from './listen-spec.js';
-import type { LogFormat } from '../master/log-sink.js';
+import type { LogFormat } from './log-format.js';
 
 export interface MasterOptions {
   /** Absolute path of the app's entry script. */
