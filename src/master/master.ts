@@ -261,7 +261,7 @@ export class Master {
   private async freshOptions(): Promise<MasterOptions> {
     const source = this.options.source;
     if (!source?.configFile) return this.options;
-    const { resolveStart } = await import('../cli/commands.js');
+    const { resolveStart } = await import('../config/resolve.js');
     return resolveStart(source.flags, source.positionals, source.appArgs, source.cwd);
   }
 
