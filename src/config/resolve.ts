@@ -5,45 +5,18 @@
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import type { ParseArgsConfig } from 'node:util';
 import { errors } from '../errors.js';
 import { parseBatchSpec } from './batch.js';
 import { parseDuration } from './duration.js';
 import { findConfig, loadConfig } from './file.js';
-import type { FlagTypes } from './file.js';
 import { parseListenSpec } from './listen-spec.js';
 import { LOG_FORMATS } from './log-format.js';
 import type { LogFormat } from './log-format.js';
-import { controlPath, DEFAULTS } from './options.js';
+import { controlPath } from './options.js';
 import type { MasterOptions } from './options.js';
+import { defaultOf } from './schema.js';
+import type { FlagWithDefault } from './schema.js';
 import { parseSize } from './size.js';
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-/** baton start's flags, as parseArgs takes them; the config file's keys are their camelCase names. */
-export const START_OPTIONS: Options = {
-  control: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  workers: { type: 'string', short: 'w' },
-  listen: { type: 'string', short: 'l', multiple: true },
-  batch: { type: 'string' },
-  'ready-timeout': { type: 'string' },
-  'drain-timeout': { type: 'string' },
-  'kill-timeout': { type: 'string' },
-  'wait-ready': { type: 'boolean' },
-  'node-arg': { type: 'string', multiple: true },
-  'pid-file': { type: 'string' },
-  'upgrade-timeout': { type: 'string' },
-  health: { type: 'string' },
-  'lb-grace': { type: 'string' },
-  watch: { type: 'boolean' },
-  'log-file': { type: 'string' },
-  'log-format': { type: 'string' },
-  daemon: { type: 'boolean' },
-  metrics: { type: 'string' },
-  'max-memory': { type: 'string' },
-  config: { type: 'string' },
-};
 
 /** Where a start option's values come from, for messages and relative paths. */
 export interface OptionSources {
@@ -73,8 +46,8 @@ export function resolveStartOptions(
   const base = (flag: string) => (sources.origin?.[flag] && sources.configDir) || cwd;
   const str = (flag: string) => values[flag] as string | undefined;
   const path = (flag: string) => (str(flag) === undefined ? undefined : resolve(base(flag), str(flag)!));
-  const duration = (flag: string, fallback: string) => parseDuration(name(flag), str(flag) ?? fallback);
-  // No --listen: the master uses sockets from systemd if it has any, else DEFAULTS.listen.
+  const duration = (flag: FlagWithDefault) => parseDuration(name(flag), str(flag) ?? defaultOf(flag));
+  // No --listen: the master uses sockets from systemd if it has any, else the default (3000).
   const listen = ((values.listen as string[] | undefined) ?? []).map((spec) => parseListenSpec(spec, base('listen'), name('listen')));
   const nodeArgs = (values['node-arg'] as string[] | undefined) ?? [];
   for (const arg of nodeArgs) {
@@ -85,16 +58,16 @@ export function resolveStartOptions(
     appArgs,
     workers: parseWorkers(str('workers'), name('workers')),
     listen,
-    batch: parseBatchSpec(str('batch') ?? DEFAULTS.batch, name('batch')),
-    readyTimeoutMs: duration('ready-timeout', DEFAULTS.readyTimeout),
-    drainTimeoutMs: duration('drain-timeout', DEFAULTS.drainTimeout),
-    killTimeoutMs: duration('kill-timeout', DEFAULTS.killTimeout),
+    batch: parseBatchSpec(str('batch') ?? defaultOf('batch'), name('batch')),
+    readyTimeoutMs: duration('ready-timeout'),
+    drainTimeoutMs: duration('drain-timeout'),
+    killTimeoutMs: duration('kill-timeout'),
     nodePath: process.execPath,
     nodeArgs,
     waitReady: values['wait-ready'] === true,
     control: resolve(base('control'), controlPath(str('control'))),
     pidFile: path('pid-file'),
-    upgradeTimeoutMs: duration('upgrade-timeout', DEFAULTS.upgradeTimeout),
+    upgradeTimeoutMs: duration('upgrade-timeout'),
     health: str('health') === undefined ? undefined : parseAddress(name('health'), str('health')!, 'the health endpoint'),
     metrics: str('metrics') === undefined ? undefined : parseAddress(name('metrics'), str('metrics')!, 'the Prometheus metrics endpoint'),
     maxMemoryBytes: str('max-memory') === undefined ? undefined : parseSize(name('max-memory'), str('max-memory')!),
@@ -116,7 +89,7 @@ export function resolveStartOptions(
 export async function resolveStart(flags: Record<string, unknown>, positionals: string[], appArgs: string[], cwd = process.cwd()): Promise<MasterOptions> {
   const dir = positionals[0] === undefined ? cwd : dirname(resolve(cwd, positionals[0]));
   const file = findConfig(flags.config as string | undefined, dir, cwd);
-  const config = file === undefined ? undefined : await loadConfig(file, START_OPTIONS as FlagTypes);
+  const config = file === undefined ? undefined : await loadConfig(file);
   const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
   const origin = Object.fromEntries(Object.entries(config?.origin ?? {}).filter(([flag]) => given[flag] === undefined));
   const options = resolveStartOptions(
@@ -141,16 +114,16 @@ export function parseAddress(option: string, text: string, what: string): { host
   return { host: spec.host, port: spec.port };
 }
 
-/** --log-format: one of LOG_FORMATS (text when absent). */
+/** --log-format: one of LOG_FORMATS (the default when absent). */
 export function parseLogFormat(text: string | undefined, option = '--log-format'): LogFormat {
-  if (text === undefined) return DEFAULTS.logFormat;
+  if (text === undefined) return parseLogFormat(defaultOf('log-format'), option);
   if ((LOG_FORMATS as readonly string[]).includes(text)) return text as LogFormat;
   throw errors.invalidOption(option, text, LOG_FORMATS.join(' or '));
 }
 
-/** --workers: 1 to 1024, or "max" for one per CPU (DEFAULTS.workers when absent). */
+/** --workers: 1 to 1024, or "max" for one per CPU (the default when absent). */
 export function parseWorkers(text: string | undefined, option = '--workers'): number {
-  if (text === undefined) return DEFAULTS.workers;
+  if (text === undefined) return parseWorkers(defaultOf('workers'), option);
   if (text === 'max') return availableParallelism();
   if (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 1024) return Number(text);
   throw errors.invalidOption(option, text, 'a whole number from 1 to 1024, or "max" for one per CPU');
