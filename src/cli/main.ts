@@ -2,7 +2,7 @@
 // The baton command. One top-level catch tells an expected failure (a BatonError:
 // its message and exit code) from a bug (stack trace, exit code 70).
 import { isBatonError } from '../errors.js';
-import { runCli } from './commands.js';
+import { runCli } from './run.js';
 
 // A master outlives the terminal or pipe it was started from: a write to a closed
 // stdout or stderr (EPIPE) must not take the cluster down.
