@@ -8,7 +8,7 @@ import { status } from './commands/status.js';
 import { stop } from './commands/stop.js';
 import { upgrade } from './commands/upgrade.js';
 import { MAIN_HELP } from './help.js';
-import type { Command } from './parse.js';
+import type { Command, Out } from './parse.js';
 import { closest } from './suggest.js';
 
 /** The commands, in the order help and messages list them. */
@@ -22,7 +22,7 @@ const COMMANDS = new Map<string, Command>([
 ]);
 
 /** Runs a CLI invocation; resolves with the process exit code. */
-export async function runCli(argv: readonly string[], out = (s: string) => process.stdout.write(s)): Promise<number> {
+export async function runCli(argv: readonly string[], out: Out = (s) => process.stdout.write(s)): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case undefined:
