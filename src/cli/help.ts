@@ -1,6 +1,26 @@
-// Help texts, one per command, with every flag and its default.
+// Help texts, one per command, with every flag and its default. Start's option list is
+// written from the settings schema, so it names every flag and shows its real default.
 import { DEFAULTS } from '../config/options.js';
+import { FLAG_SETTINGS } from '../config/schema.js';
+import type { FlagSetting } from '../config/schema.js';
 
+/** Where an option's description starts in start's help. */
+const COLUMN = 30;
+
+/** Help's option list for these flags: "-w, --workers <n|max>", then the lines, defaults filled in. */
+export function formatOptions(settings: readonly FlagSetting[]): string {
+  return settings
+    .map((s) => {
+      const name = `  ${s.short ? `-${s.short}, ` : '    '}--${s.flag}${s.arg ? ` ${s.arg}` : ''}`;
+      const lines = s.help.map((line) => line.replace('{default}', s.default ?? '').replace('{daemon}', s.daemonDefault ?? ''));
+      // A name too long for its column gets the description on the next line.
+      const head = name.length < COLUMN ? [name.padEnd(COLUMN) + lines[0]] : [name, ' '.repeat(COLUMN) + lines[0]];
+      return [...head, ...lines.slice(1).map((line) => ' '.repeat(COLUMN) + line)].join('\n');
+    })
+    .join('\n');
+}
+
+/** baton --help. */
 export const MAIN_HELP = `baton — run a Node.js server as a cluster and replace its workers with zero failed requests
 
 Usage:
@@ -14,46 +34,18 @@ Usage:
 Every command takes --control <path> (env BATON_CONTROL, default ./${DEFAULTS.control}).
 Run "baton <command> --help" for a command's options.`;
 
+/** baton start --help; the options come from the schema. */
 export const START_HELP = `Usage: baton start [<app.js>] [options] [-- app args]
 
 Runs the master in the foreground. The app is unmodified: it calls server.listen(port)
 (or process.env.PORT) and baton maps that onto the sockets it owns.
 
 Options:
-  -w, --workers <n|max>       worker processes (default ${DEFAULTS.workers}; max = one per CPU)
-  -l, --listen <address>      port, host:port, [ipv6]:port or unix socket path; repeat for
-                              several (default ${DEFAULTS.listen}, all interfaces)
-      --batch <n|n%>          workers replaced at a time by a reload (default ${DEFAULTS.batch})
-      --ready-timeout <dur>   how long a new worker may take to be ready (default ${DEFAULTS.readyTimeout})
-      --drain-timeout <dur>   how long a draining worker may take before SIGTERM (default ${DEFAULTS.drainTimeout})
-      --kill-timeout <dur>    how long after SIGTERM before SIGKILL (default ${DEFAULTS.killTimeout})
-      --wait-ready            a worker is ready only once the app calls ready() from baton/worker
-      --watch                 development: reload when files under the app's directory change
-                              (not node_modules or dot-directories)
-      --node-arg <flag>       a Node.js flag for the workers; repeat for several, and write
-                              flags that start with a dash as --node-arg=--import=tsx
-      --pid-file <path>       keep the live master's pid in this file (follows upgrades;
-                              default none, ./${DEFAULTS.daemonPidFile} with --daemon)
-      --log-file <path>       write the master's and the workers' lines to this file (append)
-                              instead of the terminal (default none, ./${DEFAULTS.daemonLogFile}
-                              with --daemon); SIGUSR1 or baton logs --reopen reopens it
-      --log-format <fmt>      text or json, one JSON object per line (default ${DEFAULTS.logFormat})
-      --daemon                run in the background: return once the cluster is ready (exit 0,
-                              master pid printed) or failed (exit 1, reason from the log)
-      --health <host:port>    serve GET /healthz and /readyz for a load balancer (default off)
-      --metrics <host:port>   serve Prometheus metrics on GET /metrics (default off)
-      --max-memory <size>     replace a worker whose memory (RSS) exceeds this, without a gap
-                              (e.g. 512MB; default off)
-      --lb-grace <dur>        on SIGTERM/SIGINT, answer /healthz 503 this long before
-                              draining, so the load balancer takes the host out (default 0)
-      --upgrade-timeout <dur> how long a new master may take to be ready (default ${DEFAULTS.upgradeTimeout})
-      --config <path>         config file (default: baton.config.json, .mjs or .js next to
-                              the app, or in the current directory when no app is given)
-      --control <path>        control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
-  -h, --help                  show this help
+${formatOptions(FLAG_SETTINGS)}
 
 Durations: 500ms, 5s, 2m, or a number of milliseconds.`;
 
+/** baton reload --help. */
 export const RELOAD_HELP = `Usage: baton reload [--batch <n|n%>] [--control <path>]
 
 Rolls every worker onto the code now on disk, a batch at a time, and returns when the
@@ -65,6 +57,7 @@ Options:
       --control <path>   control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
   -h, --help             show this help`;
 
+/** baton upgrade --help. */
 export const UPGRADE_HELP = `Usage: baton upgrade [--node <path>] [--control <path>]
 
 Replaces the master process itself with a new one running the baton code and app on
@@ -79,6 +72,7 @@ Options:
       --control <path>   control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
   -h, --help             show this help`;
 
+/** baton status --help. */
 export const STATUS_HELP = `Usage: baton status [--json] [--control <path>]
 
 Options:
@@ -86,6 +80,7 @@ Options:
       --control <path>   control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
   -h, --help             show this help`;
 
+/** baton stop --help. */
 export const STOP_HELP = `Usage: baton stop [--lb-grace <duration>] [--force [options]] [--control <path>]
 
 Drains every worker (in-flight requests finish) and stops the master; returns when it
@@ -108,6 +103,7 @@ Options:
       --control <path>   control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
   -h, --help             show this help`;
 
+/** baton logs --help. */
 export const LOGS_HELP = `Usage: baton logs [-f] [-n <lines>] [--control <path>]
        baton logs --reopen [--control <path>]
 

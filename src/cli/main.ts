@@ -11,7 +11,7 @@ import './early.js';
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 
 const { isBatonError } = await import('../errors.js');
-const { runCli } = await import('./commands.js');
+const { runCli } = await import('./run.js');
 
 runCli(process.argv.slice(2)).then(
   (code) => process.exit(code),

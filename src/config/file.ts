@@ -1,22 +1,20 @@
 // The config file: baton.config.json (or .mjs/.js exporting an object) next to the app,
-// or named with --config. Every start flag has a key, the flag's name in camelCase
-// (--ready-timeout is readyTimeout), plus script, args, env and cwd; a flag on the
-// command line wins over the file. Values are checked with the flags' own parsers, and
-// errors name the key and the file.
+// or named with --config. Its keys are those of start's settings (schema.ts): each flag's
+// name in camelCase (--ready-timeout is readyTimeout), plus script, args, env and cwd; a
+// flag on the command line wins over the file. Values are checked with the flags' own
+// parsers, and errors name the key and the file.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { errors } from '../errors.js';
+import { CONFIG_KEYS, FLAG_SETTINGS, settingForKey } from './schema.js';
+import type { FileSetting, FlagSetting } from './schema.js';
 
+/** The file names looked for next to the app, in order. */
 export const CONFIG_NAMES = ['baton.config.json', 'baton.config.mjs', 'baton.config.js'];
 
-/** Keys that read better plural than their repeatable flag's name. */
-const KEY_FOR_FLAG: Record<string, string> = { 'node-arg': 'nodeArgs' };
-
-/** How a flag is typed, as node:util parseArgs sees it. */
-export type FlagTypes = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
-
+/** A config file, checked: flag-shaped values for the flags it sets, and the file-only keys. */
 export interface ConfigValues {
   path: string;
   /** Flag-shaped values (as parseArgs would give them), keyed by flag name. */
@@ -39,58 +37,68 @@ export function findConfig(explicit: string | undefined, dir: string, cwd = proc
   return CONFIG_NAMES.map((name) => join(dir, name)).find((path) => existsSync(path));
 }
 
-/** Reads and checks a config file against the flags it may set. */
-export async function loadConfig(path: string, flags: FlagTypes): Promise<ConfigValues> {
+/** Reads and checks a config file against start's settings (SETTINGS in schema.ts). */
+export async function loadConfig(path: string): Promise<ConfigValues> {
   const raw = await readConfig(path);
   const result: ConfigValues = { path, values: {}, origin: {} };
   const where = (key: string) => `"${key}" in ${path}`;
   const bad = (key: string, value: unknown, allowed: string) => errors.invalidOption(where(key), value, allowed);
-  const base = dirname(path);
   for (const [key, value] of Object.entries(raw)) {
-    if (key === 'script') {
-      if (typeof value !== 'string' || value === '') throw bad(key, value, 'the path of the app to run, relative to the config file');
-      result.script = isAbsolute(value) ? value : resolve(base, value);
-    } else if (key === 'args') {
-      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw bad(key, value, 'an array of strings passed to the app');
-      result.args = value as string[];
-    } else if (key === 'env') {
-      if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
-        throw bad(key, value, 'an object of environment variables with string values');
-      }
-      result.env = value as Record<string, string>;
-    } else if (key === 'cwd') {
-      if (typeof value !== 'string' || value === '') throw bad(key, value, 'the directory the app runs in, relative to the config file');
-      result.cwd = isAbsolute(value) ? value : resolve(base, value);
+    const setting = settingForKey(key) ?? settingForFlagSpelling(key);
+    if (!setting) throw errors.usage(`unknown key "${key}" in ${path}; known keys: ${CONFIG_KEYS.join(', ')}`);
+    if (setting.flag === undefined) {
+      // script, args, env and cwd have fields of their own on ConfigValues, named as the key.
+      Object.assign(result, { [setting.key]: fileValue(key, value, setting, dirname(path), bad) });
     } else {
-      const flag = Object.keys(KEY_FOR_FLAG).find((f) => KEY_FOR_FLAG[f] === key) ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-      const type = flags[flag];
-      if (!type || flag === 'help' || flag === 'config' || flag === 'daemon' || (KEY_FOR_FLAG[flag] !== undefined && KEY_FOR_FLAG[flag] !== key)) {
-        const known = ['script', 'args', 'env', 'cwd', ...Object.keys(flags).filter((f) => !['help', 'config', 'daemon'].includes(f)).map(camel)];
-        throw errors.usage(`unknown key "${key}" in ${path}; known keys: ${known.join(', ')}`);
-      }
-      result.values[flag] = convert(key, value, type, bad);
-      result.origin[flag] = where(key);
+      result.values[setting.flag] = flagValue(key, value, setting, bad);
+      result.origin[setting.flag] = where(key);
     }
   }
   return result;
 }
 
-function convert(key: string, value: unknown, type: FlagTypes[string], bad: (key: string, value: unknown, allowed: string) => Error): unknown {
-  if (type.type === 'boolean') {
+/**
+ * A key spelled as its flag (ready-timeout for readyTimeout) has always been read as
+ * that key; it still is, except where the key is not simply the flag in camelCase
+ * (node-arg, whose key is nodeArgs).
+ */
+function settingForFlagSpelling(key: string): FlagSetting | undefined {
+  const setting = FLAG_SETTINGS.find((s) => s.flag === key);
+  return setting?.key !== undefined && setting.key === key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) ? setting : undefined;
+}
+
+type Bad = (key: string, value: unknown, allowed: string) => Error;
+
+/** A flag's value as parseArgs would give it: a boolean, a string, or (repeatable) an array of strings. */
+function flagValue(key: string, value: unknown, setting: FlagSetting, bad: Bad): unknown {
+  if (setting.type === 'boolean') {
     if (typeof value !== 'boolean') throw bad(key, value, 'true or false');
     return value;
   }
   const one = (v: unknown) => {
     if (typeof v === 'string') return v;
     if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-    throw bad(key, v, type.multiple ? 'a string or number, or an array of them' : 'a string or a number');
+    throw bad(key, v, setting.multiple ? 'a string or number, or an array of them' : 'a string or a number');
   };
-  if (type.multiple) return Array.isArray(value) ? value.map(one) : [one(value)];
+  if (setting.multiple) return Array.isArray(value) ? value.map(one) : [one(value)];
   return one(value);
 }
 
-function camel(flag: string): string {
-  return KEY_FOR_FLAG[flag] ?? flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+/** A file-only key's value; paths resolve against the config file's directory. */
+function fileValue(key: string, value: unknown, setting: FileSetting, base: string, bad: Bad): string | string[] | Record<string, string> {
+  switch (setting.type) {
+    case 'path':
+      if (typeof value !== 'string' || value === '') throw bad(key, value, setting.expects);
+      return isAbsolute(value) ? value : resolve(base, value);
+    case 'strings':
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw bad(key, value, setting.expects);
+      return value as string[];
+    case 'env':
+      if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
+        throw bad(key, value, setting.expects);
+      }
+      return value as Record<string, string>;
+  }
 }
 
 async function readConfig(path: string): Promise<Record<string, unknown>> {

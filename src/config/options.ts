@@ -1,7 +1,9 @@
-// The master's resolved settings, with their defaults in one place.
-import type { BatchSpec } from '../master/batch.js';
+// The master's resolved settings (what schema.ts's settings resolve to), and the
+// defaults code outside start's option handling shares.
+import type { BatchSpec } from './batch.js';
 import type { ListenSpec } from './listen-spec.js';
-import type { LogFormat } from '../master/log-sink.js';
+import type { LogFormat } from './log-format.js';
+import { daemonDefaultOf, defaultOf } from './schema.js';
 
 export interface MasterOptions {
   /** Absolute path of the app's entry script. */
@@ -42,19 +44,17 @@ export interface MasterOptions {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * Defaults used outside start's own option handling: the start settings other code
+ * needs (taken from the schema, which owns them), and those of the other commands.
+ */
 export const DEFAULTS = {
-  workers: 2,
-  listen: '3000',
-  batch: '1',
-  readyTimeout: '30s',
-  drainTimeout: '30s',
-  killTimeout: '5s',
-  upgradeTimeout: '60s',
-  control: '.baton.sock',
-  logFormat: 'text',
+  listen: defaultOf('listen'),
+  control: defaultOf('control'),
+  killTimeout: defaultOf('kill-timeout'),
   /** With --daemon and no --log-file / --pid-file. */
-  daemonLogFile: 'baton.log',
-  daemonPidFile: 'baton.pid',
+  daemonLogFile: daemonDefaultOf('log-file'),
+  daemonPidFile: daemonDefaultOf('pid-file'),
   /** baton logs: lines shown. */
   logLines: 20,
   /** baton stop --force: how long the graceful stop may take before escalating. */

@@ -3,10 +3,12 @@
 // with its own fd). Lines are written synchronously: nothing sits in a buffer that a
 // master exiting right after could lose. reopen() swaps the fd for logrotate.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import type { LogFormat } from '../config/log-format.js';
 import { errors } from '../errors.js';
 
-export type LogFormat = 'text' | 'json';
-export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
+// The format is a setting (src/config/); re-exported for code that imports it from here.
+export { LOG_FORMATS } from '../config/log-format.js';
+export type { LogFormat } from '../config/log-format.js';
 export type Level = 'info' | 'warn' | 'error';
 
 /** One line a worker wrote, with who wrote it. */

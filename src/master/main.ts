@@ -4,6 +4,7 @@
 import { DEFAULTS } from '../config/options.js';
 import type { MasterOptions } from '../config/options.js';
 import { parseListenSpec } from '../config/listen-spec.js';
+import { resolveStart } from '../config/resolve.js';
 import { errors } from '../errors.js';
 import type { Command, Request, Results } from '../protocol/control.js';
 import { FIRST_HANDOVER_FD } from '../protocol/handover.js';
@@ -29,8 +30,10 @@ import { dirname } from 'node:path';
 /** Resolves the options again from how the master was started (the config file as it is now). */
 export type ResolveStart = (source: StartSource) => Promise<MasterOptions>;
 
+const resolveFromSource: ResolveStart = (source) => resolveStart(source.flags, source.positionals, source.appArgs, source.cwd);
+
 /** Runs a fresh master in this process until it stops or hands over; resolves with the exit code. */
-export async function runMaster(options: MasterOptions, resolveStart: ResolveStart, log = new Logger(new LogSink(options.logFormat, options.logFile))): Promise<number> {
+export async function runMaster(options: MasterOptions, log = new Logger(new LogSink(options.logFormat, options.logFile)), resolve: ResolveStart = resolveFromSource): Promise<number> {
   const activated = systemdListeners(process.env);
   delete options.env.LISTEN_FDS;
   delete options.env.LISTEN_PID;
@@ -38,7 +41,7 @@ export async function runMaster(options: MasterOptions, resolveStart: ResolveSta
   const specs = options.listen.length === 0 && activated.length === 0 ? [parseListenSpec(DEFAULTS.listen, options.cwd)] : options.listen;
   const listeners = [...activated, ...(await bindListeners(specs))];
   if (activated.length > 0) log.info(`systemd socket activation: ${activated.map((l) => l.key).join(', ')}`);
-  const { master, servers } = build(options, listeners, log, resolveStart);
+  const { master, servers } = build(options, listeners, log, resolve);
   try {
     // The control socket first: a second master on it refuses to start.
     await servers.openControl();
@@ -67,10 +70,10 @@ export async function runMaster(options: MasterOptions, resolveStart: ResolveSta
  * from this one), resolves its settings and checks them before anything starts, wraps
  * the inherited listeners, starts its own workers, and takes over when told.
  */
-export async function runSuccessor(resolveStart: ResolveStart, logger?: Logger): Promise<number> {
+export async function runSuccessor(logger?: Logger, resolve: ResolveStart = resolveFromSource): Promise<number> {
   // The channel is watched from the first instant: the old master may die at any moment.
   const link = new PredecessorLink(process as unknown as Channel);
-  const handed = await receiveHandover(link, process.env, resolveStart);
+  const handed = await receiveHandover(link, process.env, resolve);
   const options = handed.options;
   const log = logger ?? new Logger(new LogSink(options.logFormat, options.logFile));
   if (JSON.stringify(options.listen) !== JSON.stringify(handed.listeners.map((l) => l.spec)) && options.listen.length > 0) {
@@ -84,7 +87,7 @@ export async function runSuccessor(resolveStart: ResolveStart, logger?: Logger):
     throw err;
   }
   link.configure(handed.fromPid, handed.version, handed.startedAt, handed.health ? FIRST_HANDOVER_FD + listeners.length : undefined);
-  const { master, servers } = build(options, listeners, log, resolveStart, link, handed.counters);
+  const { master, servers } = build(options, listeners, log, resolve, link, handed.counters);
   wireSignals(master);
   log.info(`master ${process.pid} on node ${process.version} taking over from ${handed.fromPid}; listeners ${listeners.map((l) => l.key).join(', ')}`);
   master.start(servers);

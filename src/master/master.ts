@@ -7,6 +7,7 @@
 import { errors, isBatonError } from '../errors.js';
 import type { BatonError } from '../errors.js';
 import type { MasterOptions } from '../config/options.js';
+import { RELOAD_APPLIED } from '../config/schema.js';
 import type { OperationRecord, StatusSnapshot } from '../protocol/control.js';
 import type { SupervisorCounters } from '../protocol/handover.js';
 import { parseBatchSpec } from './batch.js';
@@ -275,10 +276,9 @@ export class Master {
 
   /** A reload applies what its new workers need; the rest waits for a master upgrade. */
   private applyToWorkers(fresh: MasterOptions): void {
-    const perWorker = ['app', 'appArgs', 'env', 'nodeArgs', 'cwd', 'readyTimeoutMs', 'drainTimeoutMs', 'killTimeoutMs', 'batch', 'waitReady', 'maxMemoryBytes'] as const;
-    for (const key of perWorker) (this.options as unknown as Record<string, unknown>)[key] = fresh[key];
+    for (const key of RELOAD_APPLIED) (this.options as unknown as Record<string, unknown>)[key] = fresh[key];
     const changed = (Object.keys(fresh) as Array<keyof MasterOptions>).filter(
-      (key) => !(perWorker as readonly string[]).includes(key) && key !== 'source' && JSON.stringify(fresh[key]) !== JSON.stringify(this.options[key]),
+      (key) => !RELOAD_APPLIED.includes(key) && key !== 'source' && JSON.stringify(fresh[key]) !== JSON.stringify(this.options[key]),
     );
     if (changed.length > 0) this.log.warn(`reload: ${changed.join(', ')} changed in the config; that takes effect at the next baton upgrade`);
   }

@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { closest, resolveStartOptions } from '../../../src/cli/commands.js';
+import { closest } from '../../../src/cli/suggest.js';
+import { resolveStartOptions } from '../../../src/config/resolve.js';
 import { BatonError, EXIT_USAGE } from '../../../src/errors.js';
 
 // A temp dir holding a dummy app.js and a lib/ directory, removed after the file's tests.

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BatonError, EXIT_USAGE } from '../../../src/errors.js';
-import { batchSize, parseBatchSpec, planBatches } from '../../../src/master/batch.js';
+import { batchSize, parseBatchSpec, planBatches } from '../../../src/config/batch.js';
 
 describe('parseBatchSpec', () => {
   test('parses a worker count', () => {
