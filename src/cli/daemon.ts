@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { request } from '../control/client.js';
 import type { MasterOptions } from '../config/options.js';
 import { errors } from '../errors.js';
-import type { StatusSnapshot } from '../protocol/control.js';
 
 const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
 /** How much longer than --ready-timeout the daemon may take to have a ready cluster. */

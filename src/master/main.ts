@@ -118,8 +118,19 @@ function build(options: MasterOptions, listeners: Listener[], log: Logger, resol
 
 type MasterDepsResume = NonNullable<ConstructorParameters<typeof Master>[0]['resume']>;
 
+/**
+ * The last line of defence: an exception that escapes every handler (a bug) is logged
+ * with its stack and the master serves on. Dying here would take every worker with it.
+ */
+function survive(log: Logger): void {
+  const report = (what: string) => (err: unknown) => log.error(`internal error (a bug, please report it), ${what}; the master keeps serving: ${(err as Error)?.stack ?? String(err)}`);
+  process.on('uncaughtException', report('uncaught exception'));
+  process.on('unhandledRejection', report('unhandled rejection'));
+}
+
 /** Serves until the master is done, then lets go of what is still its own. */
 async function serve(master: Master, servers: Servers): Promise<number> {
+  survive(master.log);
   const options = master.options;
   const unwatch = options.watch ? watch(master) : undefined;
   const exit = await master.finished();

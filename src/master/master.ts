@@ -7,28 +7,26 @@
 import { errors, isBatonError } from '../errors.js';
 import type { BatonError } from '../errors.js';
 import type { MasterOptions } from '../config/options.js';
-import { RELOAD_APPLIED } from '../config/schema.js';
 import type { OperationRecord, StatusSnapshot } from '../protocol/control.js';
 import type { SupervisorCounters } from '../protocol/handover.js';
-import { parseBatchSpec } from './batch.js';
 import type { Endpoints } from './endpoints.js';
 import type { Listener } from './listeners.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { MasterOs } from './os.js';
-import { decide, refusalError } from './policy.js';
 import type { Ask } from './policy.js';
 import { Cluster } from './reconcile.js';
 import type { ClusterEvent, ClusterSettings } from './reconcile.js';
-import { ReloadRun, StartRun, SwapRun } from './rollout.js';
-import type { Outcome, Run } from './rollout.js';
-import { labelOf, transition } from './state.js';
 import type { MasterState } from './state.js';
 import { Loop } from './loop.js';
+import { stepRun } from './outcomes.js';
+import { onConfig, onRequest } from './requests.js';
 import { StatusReader } from './status.js';
-import { beginStop, finishStopIfDone, stopFor } from './stop.js';
-import type { StopWaiter } from './stop.js';
-import { UPGRADE_HANDLERS, beginUpgrade, drained } from './upgrade.js';
+import { StartRun } from './rollout.js';
+import type { Run } from './rollout.js';
+import { transition } from './state.js';
+import { finishStopIfDone, stopFor } from './stop.js';
+import { UPGRADE_HANDLERS } from './upgrade.js';
 import type { UpgradeItem } from './upgrade.js';
 import { SUCCESSOR_HANDLERS } from './successor.js';
 import type { PredecessorLink, SuccessorItem } from './successor.js';
@@ -78,7 +76,6 @@ export interface MasterExit {
   error?: BatonError;
 }
 
-const ALWAYS = new Set(['status', 'logs', 'reopen-logs']);
 const MEMORY_CHECK_MS = 1000;
 
 /** The master's state machine; see the module comment. */
@@ -186,7 +183,7 @@ export class Master {
   private handle(item: Item): void {
     switch (item.type) {
       case 'request':
-        return this.onRequest(item.request, item.reply);
+        return onRequest(this, item.request, item.reply);
       case 'worker-message':
       case 'worker-exit':
       case 'ready-timeout':
@@ -198,12 +195,12 @@ export class Master {
         return;
       }
       case 'config':
-        return this.onConfig(item.result);
+        return onConfig(this, item.result);
       case 'grace-over':
         if (this.state.kind === 'stopping' && this.state.phase === 'grace') stopFor(this).drain();
         return;
       case 'memory-tick':
-        return this.onRequest({ cmd: 'swap', from: '--max-memory' }, { resolve: () => {}, reject: () => {} });
+        return onRequest(this, { cmd: 'swap', from: '--max-memory' }, { resolve: () => {}, reject: () => {} });
       default: {
         const upgrade = UPGRADE_HANDLERS[item.type as UpgradeItem['type']];
         if (upgrade) return upgrade(this, item as never);
@@ -213,99 +210,15 @@ export class Master {
     }
   }
 
-  private onRequest(request: MasterRequest, reply: Reply): void {
-    if (ALWAYS.has(request.cmd)) return this.answer(request, reply);
-    const decision = decide(labelOf(this.state), request.cmd as Ask);
-    switch (decision.action) {
-      case 'queue':
-        this.queued.push({ request, reply });
-        return;
-      case 'skip':
-        reply.resolve(undefined);
-        return;
-      case 'refuse':
-        reply.reject(refusalError(decision.why, this.peer()));
-        return;
-      case 'join':
-      case 'carry':
-      case 'run':
-        if (request.cmd === 'stop') return beginStop(this, decision.action, reply as Reply<never> as StopWaiter, request);
-        return this.runRequest(request, reply);
-    }
-  }
-
-  private answer(request: MasterRequest, reply: Reply): void {
-    if (request.cmd === 'status') return reply.resolve(this.snapshot());
-    if (request.cmd === 'reopen-logs') {
-      this.log.sink.reopen();
-      this.log.info(`${request.from}: reopened the log file ${this.log.sink.file}`);
-    }
-    reply.resolve({ pid: process.pid, file: this.log.sink.file ?? null, format: this.log.sink.format });
-  }
-
-  private runRequest(request: MasterRequest, reply: Reply): void {
-    switch (request.cmd) {
-      case 'reload': {
-        const batch = request.args?.batch === undefined ? undefined : parseBatchSpec(request.args.batch);
-        this.move({ kind: 'reloading', run: undefined, reply, batch, startedAt: this.os.now() });
-        // The config file is read again, and checked, before anything changes.
-        this.resolveOptions().then(
-          (options) => this.post({ type: 'config', result: options }),
-          (err: Error) => this.post({ type: 'config', result: err }),
-        );
-        return;
-      }
-      case 'swap':
-        return this.startSwap(reply);
-      case 'upgrade':
-        return beginUpgrade(this, request.args?.node, reply);
-    }
-  }
-
-  private onConfig(result: MasterOptions | Error): void {
-    const state = this.state;
-    if (state.kind !== 'reloading' || state.run) return;
-    if (result instanceof Error) {
-      this.move({ kind: 'serving' });
-      state.reply.reject(result);
-      return;
-    }
-    this.applyToWorkers(result);
-    state.run = new ReloadRun(this.cluster, state.batch ?? this.options.batch, this.log, this.os.now());
-  }
-
-  /** A reload applies what its new workers need; the rest waits for a master upgrade. */
-  private applyToWorkers(fresh: MasterOptions): void {
-    for (const key of RELOAD_APPLIED) (this.options as unknown as Record<string, unknown>)[key] = fresh[key];
-    const changed = (Object.keys(fresh) as Array<keyof MasterOptions>).filter(
-      (key) => !RELOAD_APPLIED.includes(key) && key !== 'source' && JSON.stringify(fresh[key]) !== JSON.stringify(this.options[key]),
-    );
-    if (changed.length > 0) this.log.warn(`reload: ${changed.join(', ')} changed in the config; that takes effect at the next baton upgrade`);
-  }
-
-  private startSwap(reply: Reply): void {
-    const limit = this.options.maxMemoryBytes;
-    if (!limit) return reply.resolve(undefined);
-    for (const worker of this.cluster.workers) {
-      if (worker.state !== 'ready' || worker.proc.pid === undefined || !this.cluster.wanted(worker.slot).includes(worker)) continue;
-      const rss = this.os.procStats(worker.proc.pid)?.rssBytes ?? 0;
-      if (rss <= limit) continue;
-      this.log.warn(`worker ${worker.id} (pid ${worker.proc.pid}) uses ${Math.round(rss / 1024 ** 2)}MB, above --max-memory ${Math.round(limit / 1024 ** 2)}MB: replacing it`);
-      this.move({ kind: 'swapping', run: new SwapRun(this.cluster, worker), reply });
-      return;
-    }
-    reply.resolve(undefined);
-  }
-
   /** After every item: converge, move the running operation on, then what was queued. */
   private settle(): void {
-    this.stepRun();
+    stepRun(this);
     this.cluster.reconcile();
-    this.stepRun();
+    stepRun(this);
     finishStopIfDone(this);
     while (this.state.kind === 'serving' && this.queued.length > 0) {
       const next = this.queued.shift()!;
-      this.onRequest(next.request, next.reply);
+      onRequest(this, next.request, next.reply);
     }
   }
 
@@ -322,70 +235,6 @@ export class Master {
         return state.run;
       default:
         return undefined;
-    }
-  }
-
-  private stepRun(): void {
-    const state = this.state;
-    if (state.kind === 'upgrading') return drained(this, state.run);
-    const outcome = this.runOf()?.step();
-    if (!outcome || this.state !== state) return;
-    switch (state.kind) {
-      case 'starting':
-      case 'standby':
-        return this.onStarted(outcome as Outcome<number>);
-      case 'recovering':
-        return this.onRecovered(state, outcome as Outcome<number>);
-      case 'reloading':
-        return this.onReloaded(state, outcome as Outcome<{ generation: number; workers: number }>);
-      case 'swapping':
-        this.move({ kind: 'serving' });
-        if (!outcome.ok) this.log.error(outcome.error.message);
-        return state.reply.resolve(undefined);
-    }
-  }
-
-  private onStarted(outcome: Outcome<number>): void {
-    if (!outcome.ok) {
-      // The start failed: what did start drains, and the master exits with the reason.
-      this.predecessor?.tell({ type: 'failed', reason: outcome.error.message });
-      stopFor(this).fail(outcome.error);
-      return;
-    }
-    this.servedOnce = true;
-    this.log.info(`cluster ready: ${this.cluster.slots.length} workers of generation ${outcome.value}`);
-    if (this.predecessor) return this.predecessor.onStarted(this);
-    this.move({ kind: 'serving' });
-    void this.os.notifySystemd('READY=1').then((warning) => warning && this.log.warn(warning));
-  }
-
-  private onRecovered(state: Extract<MasterState, { kind: 'recovering' }>, outcome: Outcome<number>): void {
-    if (!outcome.ok) {
-      this.log.error(`could not recover: ${outcome.error.message}`);
-      state.reply.reject(errors.upgradeFailed(`${state.reason}, then could not start workers again: ${outcome.error.message}`));
-      stopFor(this).fail(outcome.error);
-      return;
-    }
-    this.log.info(`recovered: ${this.cluster.slots.length} workers of generation ${outcome.value} serving`);
-    this.move({ kind: 'serving' });
-    state.reply.reject(errors.upgradeFailed(state.reason));
-  }
-
-  private onReloaded(state: Extract<MasterState, { kind: 'reloading' }>, outcome: Outcome<{ generation: number; workers: number }>): void {
-    const durationMs = this.os.now() - state.startedAt;
-    const generation = state.run!.generation;
-    this.move({ kind: 'serving' });
-    const record = { kind: 'reload' as const, generation, startedAt: new Date(state.startedAt).toISOString(), durationMs };
-    if (outcome.ok) {
-      this.lastReload = { ...record, ok: true };
-      this.metrics?.recordOperation('reload', 'ok', durationMs / 1000);
-      this.log.info(`reload: generation ${generation} serving on all ${outcome.value.workers} workers (${durationMs}ms)`);
-      state.reply.resolve({ generation, durationMs, workers: outcome.value.workers });
-    } else {
-      this.lastReload = { ...record, ok: false, error: outcome.error.message };
-      if (outcome.error.code !== 'BATON_STOPPING') this.metrics?.recordOperation('reload', 'failed', durationMs / 1000);
-      this.log.error(outcome.error.message);
-      state.reply.reject(outcome.error);
     }
   }
 
@@ -418,7 +267,7 @@ export class Master {
   }
 
   /** The other master of an upgrade, for messages. */
-  private peer(): number | undefined {
+  peer(): number | undefined {
     const state = this.state;
     if (state.kind === 'standby') return state.from;
     if (state.kind === 'handed-over') return state.to;

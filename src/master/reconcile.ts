@@ -3,14 +3,13 @@
 // has no such worker (after its crash back-off), and culls a slot's other workers once
 // its wanted worker is ready. A crash respawn, a reload batch and a memory swap are all
 // this one path, so no slot can be forgotten: the rollouts only move targets.
-import { WORKER_PROTOCOL_VERSION, isBatonMessage } from '../protocol/worker.js';
-import type { WorkerMessage } from '../protocol/worker.js';
 import type { SupervisorCounters } from '../protocol/handover.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import type { BackoffPolicy } from './backoff.js';
 import { HandoffRouter } from './handoff.js';
+import { applyEvent } from './worker-events.js';
 import type { HandoffRoute, NativeHandle } from './handoff.js';
-import { isTerminal, transition } from './lifecycle.js';
+import { transition } from './lifecycle.js';
 import type { WorkerState } from './lifecycle.js';
 import type { Logger } from './log.js';
 import type { ExitInfo, MasterOs, Timer, WorkerHandle, WorkerSpec } from './os.js';
@@ -84,12 +83,12 @@ export class Cluster {
   barrier: Set<Slot> | undefined;
 
   constructor(
-    private readonly settings: ClusterSettings,
-    private readonly os: MasterOs,
-    private readonly log: Logger,
-    private readonly post: (event: ClusterEvent) => void,
+    readonly settings: ClusterSettings,
+    readonly os: MasterOs,
+    readonly log: Logger,
+    readonly post: (event: ClusterEvent) => void,
     resume?: SupervisorCounters,
-    private readonly backoff: BackoffPolicy = DEFAULT_BACKOFF,
+    readonly backoff: BackoffPolicy = DEFAULT_BACKOFF,
   ) {
     if (resume) {
       this.nextId = resume.nextId;
@@ -149,21 +148,7 @@ export class Cluster {
 
   /** Applies one event from a worker process or a timer; returns what it means, if anything. */
   apply(event: ClusterEvent): Fact | undefined {
-    switch (event.type) {
-      case 'worker-message':
-        return this.onMessage(event.worker, event.message, event.handle);
-      case 'worker-exit':
-        return this.onExit(event.worker, event.info);
-      case 'ready-timeout':
-        if (event.worker.state !== 'starting') return undefined;
-        return this.fail(event.worker, `worker ${event.worker.id} (generation ${event.worker.generation}) was not ready within ${this.settings.readyTimeoutMs}ms (--ready-timeout)`);
-      case 'stable':
-        // A worker that stays up for a while ends its slot's crash streak.
-        if (event.worker.state === 'ready') event.worker.slot.streak = 0;
-        return undefined;
-      case 'wake':
-        return undefined;
-    }
+    return applyEvent(this, event);
   }
 
   /** Drains a worker (unless it is already leaving); idle connections move if `handoff`. */
@@ -265,62 +250,8 @@ export class Cluster {
     return worker;
   }
 
-  private onMessage(worker: Worker, raw: unknown, handle: unknown): Fact | undefined {
-    if (!isBatonMessage(raw)) return undefined;
-    const message = raw as WorkerMessage;
-    if (message.type === 'handoff' && handle) {
-      this.router.route(this.workers, worker, message.key, message.hops, handle as NativeHandle);
-      return undefined;
-    }
-    if (message.type !== 'ready' || worker.state !== 'starting') return undefined;
-    worker.state = transition(worker.state, 'ready');
-    worker.readyAt = this.os.now();
-    this.log.info(`worker ${worker.id} ready (generation ${worker.generation})`);
-    worker.timers.push(this.os.timer(this.backoff.stableAfterMs, () => this.post({ type: 'stable', worker })));
-    return { kind: 'ready', worker };
-  }
-
-  private onExit(worker: Worker, info: ExitInfo): Fact | undefined {
-    if (!this.workers.delete(worker)) return undefined;
-    for (const timer of worker.timers) timer.cancel();
-    const how = info.signal ? `was killed by ${info.signal}` : `exited with code ${info.code}`;
-    switch (worker.state) {
-      case 'starting': {
-        const fact = this.fail(worker, `worker ${worker.id} (generation ${worker.generation}) ${how} before it was ready`);
-        return fact;
-      }
-      case 'ready': {
-        worker.state = transition(worker.state, 'exited');
-        this.log.warn(withStderr(`worker ${worker.id} (pid ${worker.proc.pid}) ${how} unexpectedly`, worker.proc.stderrLines()));
-        if (this.isWanted(worker)) worker.slot.lost = true;
-        return { kind: 'exited', worker };
-      }
-      case 'draining':
-        worker.state = transition(worker.state, 'exited');
-        this.log.info(`worker ${worker.id} drained and ${how}`);
-        return { kind: 'exited', worker };
-      default:
-        // failed: it already told whoever asked; exited: cannot happen twice.
-        return { kind: 'exited', worker };
-    }
-  }
-
-  /** A starting worker failed (crash or deadline): mark it, make it leave, report it. */
-  private fail(worker: Worker, reason: string): Fact {
-    const wasWanted = this.isWanted(worker);
-    worker.state = transition(worker.state, 'failed');
-    worker.failure = withStderr(reason, worker.proc.stderrLines());
-    this.log.error(worker.failure);
-    if (this.workers.has(worker)) {
-      // Still running (missed its deadline): it may have accepted on some listener, so
-      // it drains like any other worker.
-      worker.proc.drain(this.router.canTake(worker, this.workers), this.settings.drainTimeoutMs, this.settings.killTimeoutMs);
-    }
-    if (wasWanted) worker.slot.lost = true;
-    return { kind: 'failed', worker, reason: worker.failure };
-  }
-
-  private isWanted(worker: Worker): boolean {
+  /** True if the worker is the one its slot wants (its generation, not retiring). */
+  isWanted(worker: Worker): boolean {
     return worker.generation === worker.slot.generation && !worker.retiring;
   }
 
@@ -330,15 +261,3 @@ export class Cluster {
     slot.notBefore = undefined;
   }
 }
-
-/** A failure message with the tail of the worker's stderr, for the log and the caller. */
-export function withStderr(message: string, lines: string[]): string {
-  if (lines.length === 0) return `${message} (it wrote nothing to stderr)`;
-  return `${message}. Last lines of its stderr:\n${lines.map((l) => `  | ${l}`).join('\n')}`;
-}
-
-/** The reason a worker stopped before it was ready, for a reload or start that waited on it. */
-export function failureOf(worker: Worker): Error {
-  return new Error(worker.failure ?? `worker ${worker.id} stopped before it was ready`);
-}
-

@@ -80,7 +80,7 @@ export class ReloadRun implements Run<ReloadResult> {
   constructor(
     private readonly cluster: Cluster,
     batch: BatchSpec,
-    private readonly log: Logger,
+    log: Logger,
     now: number,
   ) {
     this.generation = cluster.newGeneration();
