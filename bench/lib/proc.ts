@@ -5,7 +5,9 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import { delay, isAlive } from '../../test/support/cluster.js';
+import { delay } from '../../test/support/cluster.js';
+import { identify, terminate } from '../../src/procfs.js';
+import type { Proc } from '../../src/procfs.js';
 import { get } from './request.js';
 
 /** This run's marker, set in the environment of every process the benchmark starts. */
@@ -29,17 +31,7 @@ export function runProcesses(): number[] {
 
 /** SIGTERM to each pid, SIGKILL to those still alive after graceMs. */
 export async function killPids(pids: readonly number[], graceMs = 3000): Promise<void> {
-  const send = (pid: number, sig: NodeJS.Signals) => {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // Already gone.
-    }
-  };
-  for (const pid of pids) send(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (pids.some(isAlive) && Date.now() < deadline) await delay(50);
-  for (const pid of pids) if (isAlive(pid)) send(pid, 'SIGKILL');
+  await terminate(pids.map(identify).filter((p): p is Proc => p !== undefined), graceMs);
 }
 
 /** Kills every process left from this run (the last line of every teardown). */

@@ -3,7 +3,8 @@
 // master by pid, and then its workers. Nothing is killed without checking first that
 // the pid is still a baton master (its command line) and that each worker is the same
 // process that was the master's child (its start time), so a reused pid is left alone.
-import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { commandLine, descendants, identify, stillAlive, terminate } from '../procfs.js';
 import { basename } from 'node:path';
 import { request } from '../control/client.js';
 import { errors } from '../errors.js';
@@ -22,12 +23,6 @@ export interface ForceStop {
   /** How long after SIGTERM before SIGKILL. */
   killMs: number;
   args: Record<string, unknown>;
-}
-
-/** A process identity that survives pid reuse: pid plus start time (in clock ticks since boot). */
-interface Proc {
-  pid: number;
-  start: string;
 }
 
 /** Stops the master, escalating; resolves with the line to print. */
@@ -49,23 +44,12 @@ export async function forceStop(stop: ForceStop): Promise<string> {
   const workers = descendants(master);
   const why = status ? `did not stop within ${stop.timeoutMs}ms` : 'does not answer on its control socket';
   const masterSignal = await terminate([master], stop.killMs);
-  const left = workers.filter(alive);
+  const left = workers.filter(stillAlive);
   await terminate(left, stop.killMs);
   // A killed master leaves its pid file and control socket behind: clear what is still its.
   if (stop.pidFile) removeIfNames(stop.pidFile, pid);
   if (!(await answers(stop.control))) removeFile(stop.control);
   return `stopped: master ${pid} ${why}; ended it with ${masterSignal}, and ${left.length} of its workers`;
-}
-
-/** SIGTERM, then SIGKILL after killMs to whoever is left; resolves with the last signal sent. */
-async function terminate(procs: Proc[], killMs: number): Promise<'SIGTERM' | 'SIGKILL'> {
-  for (const p of procs) signal(p, 'SIGTERM');
-  const deadline = Date.now() + killMs;
-  while (procs.some(alive) && Date.now() < deadline) await pause(POLL_MS);
-  if (!procs.some(alive)) return 'SIGTERM';
-  for (const p of procs.filter(alive)) signal(p, 'SIGKILL');
-  while (procs.some(alive)) await pause(POLL_MS);
-  return 'SIGKILL';
 }
 
 function pidFromFile(pidFile: string | undefined, control: string): number {
@@ -84,66 +68,6 @@ function pidFromFile(pidFile: string | undefined, control: string): number {
 export function isBatonMaster(pid: number): boolean {
   const argv = commandLine(pid);
   return argv.some((arg, i) => (arg.endsWith('/cli/main.js') || basename(arg) === 'baton') && ['start', '__successor'].includes(argv[i + 1] ?? ''));
-}
-
-function commandLine(pid: number): string[] {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
-  } catch {
-    return [];
-  }
-}
-
-/** The pid's identity, or undefined if it is gone (or a zombie). */
-function identify(pid: number): Proc | undefined {
-  const stat = readStat(pid);
-  return stat && stat.state !== 'Z' ? { pid, start: stat.start } : undefined;
-}
-
-function readStat(pid: number): { state: string; ppid: number; start: string } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may hold spaces and parentheses: fields start after the last ')'.
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0]!, ppid: Number(fields[1]), start: fields[19]! };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Every process below `root` (workers, and a successor master and its workers). */
-function descendants(root: Proc): Proc[] {
-  const children = new Map<number, Proc[]>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = readStat(Number(name));
-    if (!stat || stat.state === 'Z') continue;
-    const list = children.get(stat.ppid) ?? [];
-    list.push({ pid: Number(name), start: stat.start });
-    children.set(stat.ppid, list);
-  }
-  const found: Proc[] = [];
-  const visit = (pid: number) => {
-    for (const child of children.get(pid) ?? []) {
-      found.push(child);
-      visit(child.pid);
-    }
-  };
-  visit(root.pid);
-  return found;
-}
-
-function alive(p: Proc): boolean {
-  return identify(p.pid)?.start === p.start;
-}
-
-function signal(p: Proc, sig: NodeJS.Signals): void {
-  if (!alive(p)) return;
-  try {
-    process.kill(p.pid, sig);
-  } catch {
-    // Gone in between.
-  }
 }
 
 async function gone(pid: number, timeoutMs: number): Promise<boolean> {

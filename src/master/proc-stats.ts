@@ -3,6 +3,7 @@
 // never a throw, because a worker can exit between any two reads.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { parseStat } from '../procfs.js';
 
 export interface ProcStats {
   /** Resident set size. */
@@ -48,20 +49,10 @@ function readClockTicks(): number {
 /** Ticks per second of the utime/stime fields in /proc/<pid>/stat. */
 export const CLOCK_TICKS_PER_SECOND = readClockTicks();
 
-/**
- * utime + stime, in clock ticks, from the text of /proc/<pid>/stat. The command name
- * (field 2) is in parentheses and may itself contain spaces and ')', so fields are
- * counted from the last ')'.
- */
+/** utime + stime, in clock ticks, from the text of /proc/<pid>/stat. */
 export function parseStatTicks(stat: string): number | undefined {
-  const close = stat.lastIndexOf(')');
-  if (close < 0) return undefined;
-  // After the name: field 3 (state) is index 0, so utime (14) and stime (15) are 11 and 12.
-  const fields = stat.slice(close + 1).trim().split(/\s+/);
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime) || fields.length < 13) return undefined;
-  return utime + stime;
+  const parsed = parseStat(stat);
+  return parsed === undefined ? undefined : parsed.utime + parsed.stime;
 }
 
 /**

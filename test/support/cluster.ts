@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { identify, signal, terminate } from '../../src/procfs.js';
+import type { Proc } from '../../src/procfs.js';
 import type { StatusSnapshot } from '../../src/protocol/control.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -90,9 +92,9 @@ export class Cluster {
   readonly child: ChildProcess;
   output = '';
   /** Every worker pid ever seen, killed in teardown if still there. */
-  private readonly knownPids = new Set<number>();
+  private readonly knownPids = new Map<number, Proc | undefined>();
   /** Every master pid ever seen: the first, and each successor after an upgrade. */
-  private readonly masterPids = new Set<number>();
+  private readonly masterPids = new Map<number, Proc | undefined>();
   private readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   private constructor(readonly options: ClusterOptions) {
@@ -117,7 +119,7 @@ export class Cluster {
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d));
     this.exit = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
-    if (this.child.pid !== undefined) this.masterPids.add(this.child.pid);
+    if (this.child.pid !== undefined) remember(this.masterPids, this.child.pid);
   }
 
   /** Starts a master and waits until its cluster is ready (throws with its output if not). */
@@ -169,8 +171,8 @@ export class Cluster {
     const result = await this.cli(['status', '--json'], 10_000);
     if (result.code !== 0) throw new Error(`baton status failed (${result.code}): ${result.stderr}`);
     const status = JSON.parse(result.stdout) as StatusSnapshot;
-    this.masterPids.add(status.pid);
-    for (const w of status.workers) if (w.pid !== null) this.knownPids.add(w.pid);
+    remember(this.masterPids, status.pid);
+    for (const w of status.workers) if (w.pid !== null) remember(this.knownPids, w.pid);
     return status;
   }
 
@@ -184,28 +186,25 @@ export class Cluster {
 
   /** Remembers pids started outside status (a successor master, its workers) for teardown. */
   track(pids: Iterable<number>, master = false): void {
-    for (const pid of pids) (master ? this.masterPids : this.knownPids).add(pid);
+    for (const pid of pids) remember(master ? this.masterPids : this.knownPids, pid);
   }
 
   /** Stops every master and worker whatever state they are in: TERM, then KILL by pid. */
   async destroy(): Promise<void> {
-    const masters = [...this.masterPids].filter(isAlive);
-    for (const pid of masters) signal(pid, 'SIGTERM');
-    const deadline = Date.now() + 10_000;
-    while (masters.some(isAlive) && Date.now() < deadline) await delay(50);
-    for (const pid of masters) if (isAlive(pid)) signal(pid, 'SIGKILL');
+    // Each pid is known with its start time, so a pid reused since is never signalled.
+    const known = (map: Map<number, Proc | undefined>) => [...map.values()].filter((p): p is Proc => p !== undefined);
+    await terminate(known(this.masterPids), 10_000);
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGKILL');
       await this.exit;
     }
-    for (const pid of this.knownPids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone, as it should be.
-      }
-    }
+    for (const p of known(this.knownPids)) signal(p, 'SIGKILL');
   }
+}
+
+/** Records a pid with its identity (pid and start time) the first time it is seen. */
+function remember(map: Map<number, Proc | undefined>, pid: number): void {
+  if (!map.get(pid)) map.set(pid, identify(pid));
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
@@ -218,27 +217,8 @@ export async function freePort(): Promise<number> {
 }
 
 /** True while the process exists and is not a zombie waiting to be reaped. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+export { isAlive } from '../../src/procfs.js';
 
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // Gone already.
-  }
-}
 
 /**
  * A temp dir holding `fixture` as its app and a master started on it, both torn down
