@@ -1,6 +1,11 @@
 // Messages between the master and its workers over the IPC channel, and the bootstrap
 // payload in the worker's environment. Both carry a version so a master and a worker
 // of different baton releases can tell when they do not understand each other.
+//
+// Version 1 is a contract across releases: after a deploy in place, a running master
+// of the previous release starts its workers (reload, crash respawn) with the worker
+// runtime now on disk. So a new release only adds message types and optional fields
+// (an old master ignores types it does not know), and never changes these meanings.
 
 /** A worker's lifecycle states, as the master tracks them (see master/lifecycle.ts). */
 export type WorkerState = 'starting' | 'ready' | 'draining' | 'exited' | 'failed';

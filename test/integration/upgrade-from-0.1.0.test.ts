@@ -51,7 +51,7 @@ function commandLine(pid: number): string[] {
   return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
 }
 
-test('a 0.1.0 master upgrades to this build deployed in place, three times in a row, under load with no failed request', { timeout: 120_000 }, async (t) => {
+test('a 0.1.0 master reloads onto this build deployed in place, then upgrades to it three times in a row, under load with no failed request', { timeout: 120_000 }, async (t) => {
   const { release, cluster } = await start010(t);
   const port = await cluster.port();
   const first = await cluster.status();
@@ -59,12 +59,22 @@ test('a 0.1.0 master upgrades to this build deployed in place, three times in a 
 
   const load = mixedLoad(t, port);
   await waitFor('traffic to flow', () => load.okCount() > 100);
+  const masters = [first.pid];
+  const workersSeen = new Set(first.workers.map((w) => w.pid!));
   deployCurrentBuild(release);
   assert.ok(existsSync(join(release.packageDir, 'dist', 'src', 'protocol', 'handover.js')), 'the installed package is this build now');
   assert.ok(!existsSync(join(release.packageDir, 'dist', 'src', 'master', 'handover.js')), 'and no longer 0.1.0');
 
-  const masters = [first.pid];
-  const workersSeen = new Set(first.workers.map((w) => w.pid!));
+  // Until it is upgraded, the 0.1.0 master starts its workers with the worker runtime on
+  // disk, which is this build's now: a reload (or a crash respawn) must still work.
+  const reload = await cluster.cli(['reload']);
+  assert.equal(reload.code, 0, `a reload by the 0.1.0 master after the deploy failed:\n${reload.stderr}\n${cluster.output.slice(-3000)}`);
+  const reloaded = await cluster.status();
+  assert.equal(reloaded.pid, first.pid);
+  for (const w of reloaded.workers) workersSeen.add(w.pid!);
+  const afterReload = load.now();
+  await waitFor('traffic on the reloaded workers', () => load.okSince(afterReload, (s) => reloaded.workers.some((w) => w.pid === s.pid)) > 100);
+
   for (let i = 1; i <= 3; i++) {
     const previous = masters.at(-1)!;
     const result = await cluster.cli(['upgrade']);
@@ -91,7 +101,7 @@ test('a 0.1.0 master upgrades to this build deployed in place, three times in a 
 
   assert.equal(report.failed, 0, `failed requests during upgrades from 0.1.0:\n${describeLoad(report)}`);
   assert.equal(final.pid, masters.at(-1));
-  assert.equal(final.generation, 4, 'generations carry on from 0.1.0 through three handovers');
+  assert.equal(final.generation, 5, 'generations carry on from 0.1.0 through a reload and three handovers');
   const newest = new Set(final.workers.map((w) => w.pid));
   const late = report.samples.filter((s) => s.start > afterLast);
   const stale = late.filter((s) => !newest.has(s.pid!));
