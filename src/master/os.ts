@@ -4,8 +4,6 @@
 // fakes and no real process; realOs() is the one implementation that touches the OS.
 import { accessSync, constants, statSync } from 'node:fs';
 import type { MasterMessage } from '../protocol/worker.js';
-import type { WorkerLine } from './log-sink.js';
-import type { Listener } from './listeners.js';
 import { removePidFile, writePidFile } from './pidfile.js';
 import { readProcStats } from './proc-stats.js';
 import type { ProcStats } from './proc-stats.js';
@@ -13,7 +11,7 @@ import { SuccessorProcess } from './successor-process.js';
 import type { SuccessorEvents, SuccessorHandle, SuccessorSpec } from './successor-process.js';
 import { notifySystemd } from './systemd.js';
 import { WorkerProcess } from './worker-process.js';
-import type { ExitInfo } from './worker-process.js';
+import type { ExitInfo, SpawnOptions } from './worker-process.js';
 
 export type { ExitInfo } from './worker-process.js';
 export type { SuccessorEvents, SuccessorHandle, SuccessorSpec } from './successor-process.js';
@@ -23,22 +21,8 @@ export interface Timer {
   cancel(): void;
 }
 
-/** What a worker is started with. */
-export interface WorkerSpec {
-  id: number;
-  generation: number;
-  /** Slot index, 1..N: stable across reloads and upgrades. */
-  slot: number;
-  app: string;
-  appArgs: readonly string[];
-  nodePath: string;
-  nodeArgs: readonly string[];
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  listeners: readonly Listener[];
-  waitReady: boolean;
-  output: (line: WorkerLine) => void;
-}
+/** What a worker is started with (its slot is always known to the master). */
+export type WorkerSpec = SpawnOptions & { slot: number };
 
 /** What a worker process reports; both arrive as events in the master's loop. */
 export interface WorkerEvents {
