@@ -145,7 +145,7 @@ export class WorkerProcess {
 
   /** Asks the worker to drain; escalates to SIGTERM after drainMs and SIGKILL killMs later. */
   drain(handoff: boolean, drainMs: number, killMs: number): void {
-    this.send({ v: WORKER_PROTOCOL_VERSION, type: 'drain', handoff }, undefined, (sent) => {
+    this.send({ v: WORKER_PROTOCOL_VERSION, type: 'drain', handoff, timeoutMs: drainMs }, undefined, (sent) => {
       if (!sent) this.terminate(killMs);
     });
     this.after(drainMs, () => this.terminate(killMs));

@@ -28,16 +28,31 @@ export interface WorkerBootstrap {
   waitReady: boolean;
 }
 
+/** What a worker reports about itself, every second and when it starts draining. */
+export interface WorkerStats {
+  /** Connections open now (an upgraded one, such as a WebSocket, counts until it closes). */
+  connections: number;
+  /** Of those, taken over by an 'upgrade' handler (101 Switching Protocols). */
+  upgraded: number;
+  /** HTTP requests (and HTTP/2 streams) received since the worker started. */
+  requests: number;
+}
+
 /** Worker → master. */
 export type WorkerMessage =
   | { v: number; type: 'ready' }
   /** An idle keep-alive connection, sent with its handle, for a live worker to adopt. */
-  | { v: number; type: 'handoff'; key: string; hops: number };
+  | { v: number; type: 'handoff'; key: string; hops: number }
+  /** Added after 0.1.0 (older masters ignore it). */
+  | ({ v: number; type: 'stats' } & WorkerStats);
 
 /** Master → worker. */
 export type MasterMessage =
-  /** Stop accepting, finish in-flight requests; hand idle connections back if `handoff`. */
-  | { v: number; type: 'drain'; handoff: boolean }
+  /**
+   * Stop accepting, finish in-flight requests; hand idle connections back if `handoff`.
+   * `timeoutMs` (absent from 0.1.0 masters) is when the master sends SIGTERM.
+   */
+  | { v: number; type: 'drain'; handoff: boolean; timeoutMs?: number }
   /** Serve this connection (sent with its handle) as if accepted on listener `key`. */
   | { v: number; type: 'adopt'; key: string; hops: number };
 

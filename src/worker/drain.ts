@@ -1,7 +1,9 @@
 // A draining worker takes no new connections, lets in-flight requests finish, answers
 // anything further with "Connection: close", and never closes an idle keep-alive
 // connection under a client that may be sending on it: idle connections are handed,
-// unread, to a live worker through the master instead (DESIGN.md, pitfalls).
+// unread, to a live worker through the master instead (DESIGN.md, pitfalls). A
+// connection taken over by an 'upgrade' handler (a WebSocket) is never idle and never
+// moves: it is open until it closes, which the app's drain hook can ask for.
 import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -19,6 +21,13 @@ export interface DrainHost {
   drained(): void;
 }
 
+/** What the drainer counts, for the master's status. */
+export interface ConnectionCounts {
+  connections: number;
+  upgraded: number;
+  requests: number;
+}
+
 type SocketInternals = net.Socket & {
   _handle?: { readStop?: () => number; readStart?: () => number; writeQueueSize?: number; fd?: number } | null;
   _httpMessage?: http.ServerResponse | null;
@@ -33,6 +42,10 @@ export class Drainer {
   private readonly helpers = new Set<net.Server>();
   /** Connections a hand-off could not move: they end at their next response instead. */
   private readonly kept = new WeakSet<net.Socket>();
+  /** Connections taken over by an 'upgrade' handler: never idle, never moved. */
+  private readonly upgraded = new WeakSet<net.Socket>();
+  private upgradedOpen = 0;
+  private requests = 0;
   private draining = false;
   private handoff = false;
   private pendingHandOffs = 0;
@@ -50,13 +63,26 @@ export class Drainer {
     if (this.servers.has(server)) return;
     this.servers.set(server, key);
     server.prependListener('connection', (socket: net.Socket) => this.addSocket(socket, server, key));
-    if (server instanceof http.Server) {
-      // During a drain every response announces the close, and node closes the
+    // HTTP/1 (http and https) and HTTP/2 servers count their requests.
+    server.prependListener('request', (_req: unknown, res: http.ServerResponse) => {
+      this.requests++;
+      // During a drain every HTTP/1 response announces the close, and node closes the
       // connection right after it (res._last), so no client reuses it.
-      server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
-        if (this.draining) res.shouldKeepAlive = false;
-      });
-    }
+      if (this.draining && server instanceof http.Server) res.shouldKeepAlive = false;
+    });
+    server.prependListener('upgrade', (_req: unknown, socket: net.Socket) => this.markUpgraded(socket));
+  }
+
+  /** Counts for the master: open connections, upgraded ones, requests so far. */
+  counts(): ConnectionCounts {
+    return { connections: this.sockets.size, upgraded: this.upgradedOpen, requests: this.requests };
+  }
+
+  private markUpgraded(socket: net.Socket): void {
+    if (this.upgraded.has(socket)) return;
+    this.upgraded.add(socket);
+    this.upgradedOpen++;
+    socket.once('close', () => this.upgradedOpen--);
   }
 
   /** A server that only passes its connections on to an app server: closed on drain. */
@@ -103,7 +129,7 @@ export class Drainer {
       if (!(server instanceof http.Server) && !(server instanceof tls.Server)) continue;
       let idle = idleByServer.get(server);
       if (!idle) idleByServer.set(server, (idle = idleSockets(server)));
-      if (this.kept.has(socket) || !isIdle(socket as SocketInternals, idle)) continue;
+      if (this.kept.has(socket) || this.upgraded.has(socket) || !isIdle(socket as SocketInternals, idle)) continue;
       if (!this.handoff) socket.destroy();
       else if (canHandOff(socket)) this.handOff(socket as SocketInternals, server, key);
       // else (TLS): it ends at its next response, which says Connection: close.

@@ -1,9 +1,12 @@
 // The worker side of baton, installed before the app runs. The app's listen() calls
 // are mapped onto the master's sockets (fds in this process's stdio table); the worker
 // reports ready once every listener is claimed (and, with waitReady, once the app
-// called ready()); on "drain" it drains, then exits.
+// called ready()); every second it reports its connection counts, from its own event
+// loop; on "drain" it calls the app's drain hooks, drains, then exits.
 import net from 'node:net';
 import { Drainer } from './drain.js';
+import { DrainHooks } from './drain-hook.js';
+import type { DrainListener } from './drain-hook.js';
 import { isBatonMessage, WORKER_PROTOCOL_VERSION } from '../protocol/worker.js';
 import type { MasterMessage, WorkerBootstrap, WorkerListener, WorkerMessage } from '../protocol/worker.js';
 import { matchListeners, normalizeListenArgs } from './listen-map.js';
@@ -14,9 +17,16 @@ type NativeHandle = { close?: () => void; onconnection?: (err: number, handle: o
 /** Shared with baton/worker's ready() through a global, so both see one runtime. */
 export const RUNTIME_KEY = Symbol.for('baton.worker.runtime');
 
+/** What baton-supervisor/worker calls; another copy of the package may call it, so it only grows. */
 export interface RuntimeApi {
   ready(): void;
+  onDrain?(listener: DrainListener): () => void;
 }
+
+/** How often a worker reports its counts (which also shows its event loop runs). */
+const STATS_MS = 1000;
+/** The drain deadline when an older master does not send one: its default --drain-timeout. */
+const DEFAULT_DRAIN_MS = 30_000;
 
 /** Installs the runtime; returns its API. */
 export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
@@ -35,6 +45,7 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
     return process.send(message, handle as net.Socket | undefined, {}, (err) => done?.(err ?? null));
   };
 
+  const hooks = new DrainHooks();
   const drainer = new Drainer({
     handOff(key, handle, done) {
       send({ v: WORKER_PROTOCOL_VERSION, type: 'handoff', key, hops: 0 }, handle, (err) => done(err === null));
@@ -95,7 +106,7 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
   process.on('message', (raw: unknown, handle?: NativeHandle) => {
     if (!isBatonMessage(raw)) return;
     const message = raw as MasterMessage;
-    if (message.type === 'drain') drainer.drain(message.handoff);
+    if (message.type === 'drain') drain(message.handoff, message.timeoutMs ?? DEFAULT_DRAIN_MS);
     else if (message.type === 'adopt' && handle) adopt(message.key, message.hops, handle);
   });
 
@@ -112,14 +123,25 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
     else handle.close?.();
   };
 
+  const reportStats = () => send({ v: WORKER_PROTOCOL_VERSION, type: 'stats', ...drainer.counts() });
+  const stats = setInterval(reportStats, STATS_MS);
+  stats.unref();
+
+  /** The app hears of the drain first (it may close its WebSockets), then the drain starts. */
+  const drain = (handoff: boolean, timeoutMs: number) => {
+    hooks.fire(timeoutMs);
+    drainer.drain(handoff);
+    reportStats();
+  };
+
   // Our stdout and stderr are pipes to the master: once it is gone, a write fails with
   // EPIPE, which must not crash a worker that is finishing its requests.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 
   // The master is gone (killed, or crashed): finish what is in flight, then leave.
   // It may have gone before this code ran, and then no event will come.
-  process.on('disconnect', () => drainer.drain(false));
-  if (!process.connected) process.nextTick(() => drainer.drain(false));
+  process.on('disconnect', () => drain(false, DEFAULT_DRAIN_MS));
+  if (!process.connected) process.nextTick(() => drain(false, DEFAULT_DRAIN_MS));
 
   return {
     ready() {
@@ -128,6 +150,7 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
       for (const start of deferred.splice(0)) start();
       maybeReady();
     },
+    onDrain: (listener) => hooks.add(listener),
   };
 }
 
