@@ -34,9 +34,14 @@ export function formatStatus(status: StatusSnapshot): string {
     const pids = upgrade.toPid ? ` (master ${upgrade.fromPid} → ${upgrade.toPid})` : '';
     lines.push(`last upgrade${pids} ${upgrade.ok ? 'succeeded' : 'FAILED'} in ${upgrade.durationMs}ms at ${upgrade.startedAt}`);
   }
-  const rows = [['WORKER', 'PID', 'SLOT', 'GEN', 'STATE', 'UPTIME', 'MEMORY', 'CPU', 'RESTARTS']];
+  const rows = [['WORKER', 'PID', 'SLOT', 'GEN', 'STATE', 'UPTIME', 'MEMORY', 'CPU', 'CONNS', 'REQUESTS', 'REQ/S', 'RESTARTS']];
   for (const w of status.workers) {
-    const state = w.state === 'backoff' ? `backoff (restart in ${formatUptime(w.nextRestartInMs ?? 0)})` : w.state;
+    const state =
+      w.state === 'backoff'
+        ? `backoff (restart in ${formatUptime(w.nextRestartInMs ?? 0)})`
+        : w.state === 'draining' && w.drainDeadlineInMs !== undefined
+          ? `draining (${formatUptime(w.drainDeadlineInMs)} left)`
+          : w.state;
     rows.push([
       w.id === null ? '-' : String(w.id),
       w.pid === null ? '-' : String(w.pid),
@@ -46,6 +51,9 @@ export function formatStatus(status: StatusSnapshot): string {
       w.state === 'backoff' ? '-' : formatUptime(w.uptimeMs),
       w.rssBytes === undefined ? '-' : formatBytes(w.rssBytes),
       w.cpuPercent === undefined ? '-' : `${w.cpuPercent}%`,
+      w.connections === undefined ? '-' : w.upgraded ? `${w.connections} (${w.upgraded} upgraded)` : String(w.connections),
+      w.requests === undefined ? '-' : String(w.requests),
+      w.requestsPerSecond === undefined ? '-' : String(w.requestsPerSecond),
       String(w.restarts),
     ]);
   }

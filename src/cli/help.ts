@@ -46,29 +46,34 @@ ${formatOptions(FLAG_SETTINGS)}
 Durations: 500ms, 5s, 2m, or a number of milliseconds.`;
 
 /** baton reload --help. */
-export const RELOAD_HELP = `Usage: baton reload [--batch <n|n%>] [--control <path>]
+export const RELOAD_HELP = `Usage: baton reload [--batch <n|n%>] [--wait-drained] [--control <path>]
 
 Rolls every worker onto the code now on disk, a batch at a time, and returns when the
-reload has finished (exit 0) or failed (exit 1, with the reason). SIGHUP to the master
+new workers serve and every old one has been told to drain (exit 0), or when the reload
+failed (exit 1, with the reason). Old workers that still hold connections (WebSockets,
+streams) finish draining in the background, until --drain-timeout. SIGHUP to the master
 does the same. A reload requested while another runs is refused.
 
 Options:
       --batch <n|n%>     workers replaced at a time (default: the master's --batch)
+      --wait-drained     return only once every old worker has gone
       --control <path>   control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
   -h, --help             show this help`;
 
 /** baton upgrade --help. */
-export const UPGRADE_HELP = `Usage: baton upgrade [--node <path>] [--control <path>]
+export const UPGRADE_HELP = `Usage: baton upgrade [--node <path>] [--wait-drained] [--control <path>]
 
 Replaces the master process itself with a new one running the baton code and app on
 disk, optionally on another Node.js binary; its workers are replaced too. The listening
-sockets never close. Returns when the new master serves and the old one is gone (exit
-0, new pid printed) or when the upgrade failed (exit 1; the old master keeps serving).
-SIGUSR2 to the master does the same with the same Node.js.
+sockets never close. Returns when the new master serves and has taken over (exit 0,
+new pid printed) or when the upgrade failed (exit 1; the old master keeps serving). The
+old master's workers finish draining in the background, then it exits. SIGUSR2 to the
+master does the same with the same Node.js.
 
 Options:
       --node <path>      the node binary for the new master and its workers
                          (default: the one the master runs on)
+      --wait-drained     return only once the old master's workers have all gone
       --control <path>   control socket (default ./${DEFAULTS.control}, env BATON_CONTROL)
   -h, --help             show this help`;
 

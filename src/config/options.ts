@@ -14,6 +14,8 @@ export interface MasterOptions {
   batch: BatchSpec;
   readyTimeoutMs: number;
   drainTimeoutMs: number;
+  /** How many workers may drain at once before a rollout waits; undefined: as many as --workers. */
+  maxDraining?: number | undefined;
   killTimeoutMs: number;
   nodePath: string;
   nodeArgs: string[];

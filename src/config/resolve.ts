@@ -61,6 +61,7 @@ export function resolveStartOptions(
     batch: parseBatchSpec(str('batch') ?? defaultOf('batch'), name('batch')),
     readyTimeoutMs: duration('ready-timeout'),
     drainTimeoutMs: duration('drain-timeout'),
+    maxDraining: str('max-draining') === undefined ? undefined : parseCount(str('max-draining')!, name('max-draining')),
     killTimeoutMs: duration('kill-timeout'),
     nodePath: process.execPath,
     nodeArgs,
@@ -119,6 +120,12 @@ export function parseLogFormat(text: string | undefined, option = '--log-format'
   if (text === undefined) return parseLogFormat(defaultOf('log-format'), option);
   if ((LOG_FORMATS as readonly string[]).includes(text)) return text as LogFormat;
   throw errors.invalidOption(option, text, LOG_FORMATS.join(' or '));
+}
+
+/** A whole number of processes, 1 to 1024 (--max-draining). */
+export function parseCount(text: string, option: string): number {
+  if (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 1024) return Number(text);
+  throw errors.invalidOption(option, text, 'a whole number from 1 to 1024');
 }
 
 /** --workers: 1 to 1024, or "max" for one per CPU (the default when absent). */

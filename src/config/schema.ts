@@ -81,6 +81,10 @@ export const SETTINGS = [
     help: ['how long a draining worker may take before SIGTERM (default {default})'],
   },
   {
+    flag: 'max-draining', type: 'string', arg: '<n>', key: 'maxDraining', field: 'maxDraining', applies: 'reload',
+    help: ['old workers that may drain at once, in the background; past it a', 'reload waits for one to finish (default: the number of workers)'],
+  },
+  {
     flag: 'kill-timeout', type: 'string', arg: '<dur>', key: 'killTimeout', field: 'killTimeoutMs', applies: 'reload', default: '5s',
     help: ['how long after SIGTERM before SIGKILL (default {default})'],
   },

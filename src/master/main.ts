@@ -181,10 +181,12 @@ function controlHandler(master: Master): (request: Request) => Promise<Results[C
     switch (request.cmd) {
       case 'reload':
         if (args.batch !== undefined && typeof args.batch !== 'string') throw errors.badRequest('"batch" must be a string such as "1" or "25%"');
-        return (await master.request({ cmd: 'reload', from, args: { ...(args.batch === undefined ? {} : { batch: args.batch }) } })) as Results['reload'];
+        if (args.waitDrained !== undefined && typeof args.waitDrained !== 'boolean') throw errors.badRequest('"waitDrained" must be true or false');
+        return (await master.request({ cmd: 'reload', from, args: { ...(args.batch === undefined ? {} : { batch: args.batch }), waitDrained: args.waitDrained === true } })) as Results['reload'];
       case 'upgrade':
         if (args.node !== undefined && typeof args.node !== 'string') throw errors.badRequest('"node" must be the path of a node binary');
-        return (await master.request({ cmd: 'upgrade', from, args: { ...(args.node === undefined ? {} : { node: args.node }) } })) as Results['upgrade'];
+        if (args.waitDrained !== undefined && typeof args.waitDrained !== 'boolean') throw errors.badRequest('"waitDrained" must be true or false');
+        return (await master.request({ cmd: 'upgrade', from, args: { ...(args.node === undefined ? {} : { node: args.node }), waitDrained: args.waitDrained === true } })) as Results['upgrade'];
       case 'stop': {
         const grace = args.lbGraceMs;
         if (grace !== undefined && (typeof grace !== 'number' || !Number.isFinite(grace) || grace < 0)) throw errors.badRequest('"lbGraceMs" must be a number of milliseconds');

@@ -41,7 +41,7 @@ export interface Reply<T = unknown> {
 /** A request to the master, from the control socket, a signal, watch mode or the memory watch. */
 export interface MasterRequest {
   cmd: 'status' | 'logs' | 'reopen-logs' | Ask;
-  args?: { batch?: string; node?: string; lbGraceMs?: number };
+  args?: { batch?: string; node?: string; lbGraceMs?: number; waitDrained?: boolean };
   /** Who asked, for the log: "baton reload", "SIGHUP", "watch", "--max-memory". */
   from: string;
 }
@@ -117,6 +117,7 @@ export class Master {
     this.exited = new Promise((resolve) => (this.markExited = resolve));
     const settings: ClusterSettings = {
       workers: this.options.workers,
+      maxDraining: this.options.maxDraining ?? this.options.workers,
       readyTimeoutMs: this.options.readyTimeoutMs,
       drainTimeoutMs: this.options.drainTimeoutMs,
       killTimeoutMs: this.options.killTimeoutMs,
@@ -127,6 +128,7 @@ export class Master {
       readyTimeoutMs: { get: () => this.options.readyTimeoutMs },
       drainTimeoutMs: { get: () => this.options.drainTimeoutMs },
       killTimeoutMs: { get: () => this.options.killTimeoutMs },
+      maxDraining: { get: () => this.options.maxDraining ?? this.options.workers },
     });
     this.loop = new Loop<Item>(
       (item) => this.handle(item),

@@ -7,12 +7,13 @@ import type { Master } from './master.js';
 import type { Outcome } from './rollout.js';
 import type { MasterState } from './state.js';
 import { stopFor } from './stop.js';
-import { drained } from './upgrade.js';
+import { lingerOrExit } from './upgrade.js';
 
 /** Moves the current operation on, and acts on its outcome once it has one. */
 export function stepRun(m: Master): void {
   const state = m.state;
-  if (state.kind === 'upgrading') return drained(m, state.run);
+  if (state.kind === 'upgrading') return;
+  if (state.kind === 'handed-over') return lingerOrExit(m, state.run);
   const outcome = m.runOf()?.step();
   if (!outcome || m.state !== state) return;
   switch (state.kind) {

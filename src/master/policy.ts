@@ -46,7 +46,6 @@ const TABLE: Record<StateLabel, Record<Ask, Decision>> = {
   // Before the successor is ready, a stop kills it and stops this master.
   'upgrading:preparing': { reload: refuse('busy'), upgrade: refuse('busy'), stop: run, swap: skip },
   // After it, the successor will own the service: a stop goes to it.
-  'upgrading:draining': { reload: refuse('handing-over'), upgrade: refuse('handing-over'), stop: carry, swap: skip },
   'upgrading:handing-over': { reload: refuse('handing-over'), upgrade: refuse('handing-over'), stop: carry, swap: skip },
   recovering: { reload: refuse('busy'), upgrade: refuse('busy'), stop: run, swap: skip },
   'stopping:grace': { reload: refuse('stopping'), upgrade: refuse('stopping'), stop: join, swap: skip },

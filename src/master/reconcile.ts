@@ -12,6 +12,7 @@ import type { HandoffRoute, NativeHandle } from './handoff.js';
 import { transition } from './lifecycle.js';
 import type { WorkerState } from './lifecycle.js';
 import type { Logger } from './log.js';
+import type { WorkerStats } from '../protocol/worker.js';
 import type { ExitInfo, MasterOs, Timer, WorkerHandle, WorkerSpec } from './os.js';
 
 export interface Slot {
@@ -43,6 +44,12 @@ export interface Worker {
   /** To be replaced in its slot by a worker of the same generation (memory swap). */
   retiring: boolean;
   timers: Timer[];
+  /** Its last report (every second), and when it came. */
+  stats: (WorkerStats & { at: number }) | undefined;
+  /** Requests per second between its last two reports. */
+  requestRate: number | undefined;
+  /** While draining: when the master sends it SIGTERM. */
+  drainDeadline: number | undefined;
 }
 
 /** What happened to a worker, for the operation that is running. */
@@ -62,6 +69,8 @@ export type ClusterEvent =
 /** The settings the cluster reads at each spawn and drain (a reload may change them). */
 export interface ClusterSettings {
   workers: number;
+  /** How many workers may drain at once before a rollout waits (stops and upgrades do not). */
+  maxDraining: number;
   readyTimeoutMs: number;
   drainTimeoutMs: number;
   killTimeoutMs: number;
@@ -81,6 +90,8 @@ export class Cluster {
   readonly router = new HandoffRouter();
   /** Slots whose old workers drain only once every one of them has its wanted worker ready (a reload batch). */
   barrier: Set<Slot> | undefined;
+  /** Old workers held back by --max-draining (each is logged once). */
+  private readonly waitingToDrain = new WeakSet<Worker>();
 
   constructor(
     readonly settings: ClusterSettings,
@@ -124,10 +135,21 @@ export class Cluster {
     return [...this.workers].filter((w) => w.slot === slot && w.generation === slot.generation && !w.retiring && (w.state === 'starting' || w.state === 'ready'));
   }
 
+  /** True when the slot's wanted worker is ready and every other worker of the slot has been told to leave. */
+  served(slot: Slot): boolean {
+    const mine = [...this.workers].filter((w) => w.slot === slot);
+    return this.wanted(slot).some((w) => w.state === 'ready') && mine.every((w) => this.isWanted(w) || (w.state !== 'starting' && w.state !== 'ready'));
+  }
+
   /** True when the slot's wanted worker is ready and nothing else of the slot runs. */
   settled(slot: Slot): boolean {
     const mine = [...this.workers].filter((w) => w.slot === slot);
     return mine.length === 1 && mine[0]!.state === 'ready' && this.wanted(slot).length === 1;
+  }
+
+  /** Workers on their way out (draining, or failed and still running). */
+  leaving(): Worker[] {
+    return [...this.workers].filter((w) => w.state === 'draining' || w.state === 'failed');
   }
 
   /** True while every slot has a ready wanted worker. */
@@ -155,6 +177,7 @@ export class Cluster {
   drain(worker: Worker, handoff: boolean): void {
     if (worker.state !== 'starting' && worker.state !== 'ready') return;
     worker.state = transition(worker.state, 'draining');
+    worker.drainDeadline = this.os.now() + this.settings.drainTimeoutMs;
     worker.proc.drain(handoff && this.router.canTake(worker, this.workers), this.settings.drainTimeoutMs, this.settings.killTimeoutMs);
   }
 
@@ -213,11 +236,24 @@ export class Cluster {
     return [...this.barrier].every((s) => this.wanted(s).some((w) => w.state === 'ready'));
   }
 
-  /** The slot's wanted worker is ready: every other worker of the slot drains. */
+  /**
+   * The slot's wanted worker is ready: every other worker of the slot drains, as long as
+   * fewer than --max-draining workers are draining already. Past that bound the old
+   * worker keeps serving until a draining one has gone (at most its --drain-timeout):
+   * repeated reloads cannot pile up processes, and no connection is cut to make room.
+   */
   private cull(slot: Slot): void {
     for (const worker of this.workers) {
       if (worker.slot !== slot || (worker.state !== 'starting' && worker.state !== 'ready')) continue;
       if (worker.generation === slot.generation && !worker.retiring) continue;
+      if (worker.state === 'ready' && this.leaving().length >= this.settings.maxDraining) {
+        if (!this.waitingToDrain.has(worker)) {
+          this.waitingToDrain.add(worker);
+          this.log.info(`slot ${slot.index}: worker ${worker.id} keeps serving until one of the ${this.leaving().length} draining workers has gone (--max-draining ${this.settings.maxDraining})`);
+        }
+        continue;
+      }
+      this.waitingToDrain.delete(worker);
       this.drain(worker, true);
     }
   }
@@ -239,6 +275,9 @@ export class Cluster {
       failure: undefined,
       retiring: false,
       timers: [],
+      stats: undefined,
+      requestRate: undefined,
+      drainDeadline: undefined,
     };
     proc = this.os.spawnWorker(this.settings.spec(id, generation, slot.index), {
       message: (message, handle) => this.post({ type: 'worker-message', worker, message, handle }),

@@ -50,7 +50,7 @@ function runRequest(m: Master, request: MasterRequest, reply: Reply): void {
   switch (request.cmd) {
     case 'reload': {
       const batch = request.args?.batch === undefined ? undefined : parseBatchSpec(request.args.batch);
-      m.move({ kind: 'reloading', run: undefined, reply, batch, startedAt: m.os.now() });
+      m.move({ kind: 'reloading', run: undefined, reply, batch, waitDrained: request.args?.waitDrained === true, startedAt: m.os.now() });
       // The config file is read again, and checked, before anything changes.
       m.resolveOptions().then(
         (options) => m.post({ type: 'config', result: options }),
@@ -61,7 +61,7 @@ function runRequest(m: Master, request: MasterRequest, reply: Reply): void {
     case 'swap':
       return startSwap(m, reply);
     case 'upgrade':
-      return beginUpgrade(m, request.args?.node, reply);
+      return beginUpgrade(m, request.args?.node, reply, request.args?.waitDrained === true);
   }
 }
 
@@ -75,7 +75,7 @@ export function onConfig(m: Master, result: MasterOptions | Error): void {
     return;
   }
   applyToWorkers(m, result);
-  state.run = new ReloadRun(m.cluster, state.batch ?? m.options.batch, m.log, m.os.now());
+  state.run = new ReloadRun(m.cluster, state.batch ?? m.options.batch, m.log, m.os.now(), state.waitDrained);
 }
 
 /** A reload applies what its new workers need; the rest waits for a master upgrade. */

@@ -63,9 +63,11 @@ export class StartRun implements Run<number> {
 
 /**
  * A rolling reload onto a new generation, a batch at a time: point the batch's slots at
- * it, wait until each has its new worker ready and its old one gone, then the next. If a
- * new worker fails, the batch's slots point back at the generation they ran, reconcile
- * drains the batch's new workers, and the reload fails once they are gone.
+ * it, wait until each has its new worker ready and its old one told to drain, then the
+ * next. Old workers finish draining in the background (bounded by --max-draining and
+ * --drain-timeout); with waitDrained the reload also waits for them. If a new worker
+ * fails, the batch's slots point back at the generation they ran, reconcile drains the
+ * batch's new workers, and the reload fails once they are gone.
  */
 export class ReloadRun implements Run<ReloadResult> {
   readonly generation: number;
@@ -76,12 +78,15 @@ export class ReloadRun implements Run<ReloadResult> {
   private readonly previous = new Map<Slot, number>();
   private replaced = 0;
   private failure: BatonError | undefined;
+  /** Every slot has moved; with waitDrained the reload still waits for the old workers to go. */
+  private rolled = false;
 
   constructor(
     private readonly cluster: Cluster,
     batch: BatchSpec,
     log: Logger,
     now: number,
+    private readonly waitDrained = false,
   ) {
     this.generation = cluster.newGeneration();
     this.startedAt = now;
@@ -107,7 +112,13 @@ export class ReloadRun implements Run<ReloadResult> {
       // Done once the batch's new workers have left.
       return this.newWorkersLeft() ? undefined : { ok: false, error: this.failure };
     }
-    if (!this.batch.every((slot) => this.cluster.settled(slot))) return undefined;
+    if (this.rolled) {
+      // --wait-drained: done once every old worker has gone.
+      return this.oldWorkersLeft() ? undefined : this.done();
+    }
+    // A batch is done when its new workers serve and its old ones have been told to
+    // drain: they finish in the background, so the next batch never waits on them.
+    if (!this.batch.every((slot) => this.cluster.served(slot))) return undefined;
     this.cluster.barrier = undefined;
     this.replaced += this.batch.length;
     if (this.pending.length > 0) {
@@ -115,11 +126,22 @@ export class ReloadRun implements Run<ReloadResult> {
       return undefined;
     }
     this.cluster.generation = this.generation;
-    return { ok: true, value: { generation: this.generation, durationMs: 0, workers: this.cluster.slots.length } };
+    this.rolled = true;
+    return this.waitDrained && this.oldWorkersLeft() ? undefined : this.done();
   }
 
   abort(error: BatonError): void {
-    if (!this.failure) this.unwind(error);
+    if (!this.failure && !this.rolled) this.unwind(error);
+    this.failure ??= error;
+  }
+
+  private done(): Outcome<ReloadResult> {
+    return { ok: true, value: { generation: this.generation, durationMs: 0, workers: this.cluster.slots.length } };
+  }
+
+  /** Workers of an older generation still running (draining in the background). */
+  private oldWorkersLeft(): boolean {
+    return [...this.cluster.workers].some((w) => w.generation < this.generation);
   }
 
   private next(): void {
@@ -174,7 +196,8 @@ export class SwapRun implements Run<void> {
       const leaving = [...this.cluster.workers].some((w) => w.slot === this.slot && w !== this.worker && this.cluster.workers.has(this.worker));
       return leaving ? undefined : { ok: false, error: this.failure };
     }
-    if (this.cluster.workers.has(this.worker) || !this.cluster.settled(this.slot)) return undefined;
+    // Done once the replacement serves and the old worker drains (in the background).
+    if (!this.cluster.served(this.slot)) return undefined;
     return { ok: true, value: undefined };
   }
 

@@ -8,8 +8,12 @@ import type { ReloadRun, StartRun, SwapRun } from './rollout.js';
 import type { StopRun } from './stop.js';
 import type { UpgradeRun } from './upgrade.js';
 
-/** The phases of a master upgrade, in order. Before `draining` nothing is committed. */
-export type UpgradePhase = 'preparing' | 'draining' | 'handing-over';
+/**
+ * The phases of a master upgrade: `preparing` until the successor is ready (nothing is
+ * committed), then `handing-over` until it has taken the control socket (this master's
+ * workers are draining, their idle connections moving to the successor's).
+ */
+export type UpgradePhase = 'preparing' | 'handing-over';
 
 export type MasterState =
   /** A fresh master's first workers are starting. */
@@ -20,17 +24,17 @@ export type MasterState =
   | { kind: 'taking-over' }
   | { kind: 'serving' }
   /** `run` is undefined while the config file is read again, before anything changes. */
-  | { kind: 'reloading'; run: ReloadRun | undefined; reply: Reply; batch: BatchSpec | undefined; startedAt: number }
+  | { kind: 'reloading'; run: ReloadRun | undefined; reply: Reply; batch: BatchSpec | undefined; waitDrained: boolean; startedAt: number }
   /** One worker replaced because of --max-memory. */
   | { kind: 'swapping'; run: SwapRun; reply: Reply }
   | { kind: 'upgrading'; phase: UpgradePhase; run: UpgradeRun }
-  /** A successor died after the point of no return: this master starts workers again. */
+  /** A successor died after the point of no return (before or after it took over): this master starts workers again. */
   | { kind: 'recovering'; run: StartRun; reply: Reply; reason: string }
   /** `grace`: /healthz says 503 while serving on (--lb-grace); `draining`: workers drain. */
   | { kind: 'stopping'; phase: 'grace' | 'draining'; stop: StopRun }
   | { kind: 'stopped' }
-  /** A successor owns everything now; this process only finishes and exits. */
-  | { kind: 'handed-over'; to: number };
+  /** A successor owns the service now; this process lets its workers finish draining, then exits. */
+  | { kind: 'handed-over'; to: number; run: UpgradeRun };
 
 export type StateKind = MasterState['kind'];
 
@@ -46,7 +50,6 @@ export const STATE_LABELS: readonly StateLabel[] = [
   'reloading',
   'swapping',
   'upgrading:preparing',
-  'upgrading:draining',
   'upgrading:handing-over',
   'recovering',
   'stopping:grace',
@@ -68,14 +71,14 @@ const ALLOWED: Record<StateLabel, readonly StateLabel[]> = {
   swapping: ['serving', 'stopping:grace', 'stopping:draining'],
   // Until the successor is ready, an upgrade can only fail back to serving (or give
   // way to a stop). After that it goes forward, or recovers if the successor dies.
-  'upgrading:preparing': ['upgrading:draining', 'serving', 'stopping:grace', 'stopping:draining'],
-  'upgrading:draining': ['upgrading:handing-over', 'recovering'],
+  'upgrading:preparing': ['upgrading:handing-over', 'serving', 'stopping:grace', 'stopping:draining'],
   'upgrading:handing-over': ['handed-over', 'recovering'],
   recovering: ['serving', 'stopping:grace', 'stopping:draining'],
   'stopping:grace': ['stopping:draining'],
   'stopping:draining': ['stopped'],
   stopped: [],
-  'handed-over': [],
+  // The new master died (crashed, was killed) while this one still drains: it takes the service back.
+  'handed-over': ['recovering'],
 };
 
 /** The label of a state (kind, plus phase for upgrading and stopping). */

@@ -26,8 +26,8 @@ export interface SuccessorSpec {
 
 export interface SuccessorEvents {
   message(message: SuccessorMessage, handle: NativeHandle | undefined): void;
-  /** It is gone: why, in words ("exited with code 1", "could not start ..."). */
-  exit(reason: string): void;
+  /** It is gone: why, in words ("exited with code 1", "could not start ..."); `clean` for exit code 0. */
+  exit(reason: string, clean: boolean): void;
 }
 
 /** A running successor, as the old master drives it. */
@@ -55,17 +55,17 @@ export class SuccessorProcess implements SuccessorHandle {
       serialization: 'json',
     });
     this.pid = this.child.pid;
-    const gone = (reason: string) => {
+    const gone = (reason: string, clean = false) => {
       if (this.exitReason !== undefined) return;
       this.exitReason = reason;
-      events.exit(reason);
+      events.exit(reason, clean);
     };
     this.child.once('error', (err) => {
       // spawn() failures (ENOENT, EACCES) may come without an 'exit'.
       if (this.child.pid === undefined) gone(`could not start ${spec.nodePath}: ${err.message}`);
     });
     this.child.on('error', () => {});
-    this.child.once('exit', (code, signal) => gone(signal ? `was killed by ${signal}` : `exited with code ${code}`));
+    this.child.once('exit', (code, signal) => gone(signal ? `was killed by ${signal}` : `exited with code ${code}`, code === 0));
     this.child.on('message', (message: SuccessorMessage, handle?: NativeHandle) => events.message(message, handle));
     this.send(spec.handover);
   }

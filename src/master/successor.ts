@@ -163,7 +163,8 @@ export const SUCCESSOR_HANDLERS: { [K in SuccessorItem['type']]: (master: Master
       // Nobody told systemd about this master: do it here.
       void master.os.notifySystemd(`MAINPID=${process.pid}`).then((warning) => warning && master.log.warn(warning));
     }
-    link.disconnect();
+    // The channel stays open while the old master's workers drain in the background:
+    // their idle connections still move here. It closes when the old master exits.
   },
 };
 

@@ -1,11 +1,14 @@
 // The old master's side of an upgrade. Until the successor reports ready nothing here
 // changes, and a successor that fails in any way (bad binary, crash, missed deadline)
 // is stopped (TERM, then KILL past its own drain deadline) while this master serves on.
-// Once it is ready (the point of no return) this master drains its workers, handing
-// idle connections to the successor's, releases the control socket and exits when the
-// successor has taken over. If the successor dies after that point, this master starts
-// workers again (recovering). A stop after the point of no return is carried over: the
-// successor is stopped once it has taken over, and the stop answered when it is gone.
+// Once it is ready (the point of no return) this master tells its workers to drain,
+// handing idle connections to the successor's, and releases the control socket at once:
+// the upgrade is done when the successor has taken over. This master then lingers only
+// while its workers finish draining in the background, and exits. If the successor dies
+// (crashes, is killed) at any moment after the point of no return while this master
+// still runs, this master takes the service back and starts workers again. A stop after
+// the point of no return is carried over: the successor is stopped once it has taken
+// over, and the stop answered when it is gone.
 import { errors } from '../errors.js';
 import type { BatonError } from '../errors.js';
 import { HANDOVER_V2 } from '../protocol/handover.js';
@@ -22,7 +25,8 @@ import type { StopRun, StopWaiter } from './stop.js';
 
 export type UpgradeItem =
   | { type: 'successor-message'; run: UpgradeRun; message: SuccessorMessage; handle: NativeHandle | undefined }
-  | { type: 'successor-exit'; run: UpgradeRun; reason: string }
+  /** `clean`: it exited with code 0 (it was stopped, or handed over in its turn), not a crash. */
+  | { type: 'successor-exit'; run: UpgradeRun; reason: string; clean: boolean }
   | { type: 'upgrade-deadline'; run: UpgradeRun; waiting: 'ready' | 'took-over' };
 
 /** One upgrade, from spawning the successor to its takeover (the phase is in the master's state). */
@@ -33,14 +37,20 @@ export class UpgradeRun implements Run<never> {
   failure: BatonError | undefined;
   ready: { pid: number; node: string } | undefined;
   readonly carried: StopWaiter[] = [];
+  /** The carried stop was answered (the successor has gone). */
+  carryDone = false;
   deadline: Timer | undefined;
   /** Set once the reply has gone out. */
   answered = false;
+  /** The result, kept for a caller who waits until this master's workers have drained. */
+  result: UpgradeResult | undefined;
 
   constructor(
     private readonly master: Master,
     readonly node: string,
     readonly reply: Reply<UpgradeResult>,
+    /** --wait-drained: answer once this master's workers have all gone, not at takeover. */
+    readonly waitDrained = false,
   ) {
     this.startedAt = master.os.now();
   }
@@ -78,9 +88,9 @@ export class UpgradeRun implements Run<never> {
 }
 
 /** Starts an upgrade: checks the binary, spawns the successor with the handover. */
-export function beginUpgrade(master: Master, nodeArg: string | undefined, reply: Reply): void {
+export function beginUpgrade(master: Master, nodeArg: string | undefined, reply: Reply, waitDrained = false): void {
   const node = nodeArg ?? master.options.nodePath;
-  const run = new UpgradeRun(master, node, reply as Reply<UpgradeResult>);
+  const run = new UpgradeRun(master, node, reply as Reply<UpgradeResult>, waitDrained);
   if (!master.os.isExecutable(node)) {
     answerFailure(master, run, errors.upgradeFailed(`the Node.js binary ${node} does not exist or is not executable; give the path of a node binary with --node`));
     return;
@@ -108,7 +118,7 @@ export function beginUpgrade(master: Master, nodeArg: string | undefined, reply:
     { nodePath: node, cwd: source.cwd, env: process.env, handover, listeners: master.listeners, healthFd },
     {
       message: (message, handle) => master.post({ type: 'successor-message', run, message, handle }),
-      exit: (reason) => master.post({ type: 'successor-exit', run, reason }),
+      exit: (reason, clean) => master.post({ type: 'successor-exit', run, reason, clean }),
     },
   );
   master.log.info(`upgrade: started new master ${run.successor.pid ?? '?'} on ${node}; waiting for its workers`);
@@ -125,18 +135,23 @@ export const UPGRADE_HANDLERS: { [K in UpgradeItem['type']]: (master: Master, it
     else if (message.type === 'failed' && phase === 'preparing') fail(master, run, errors.upgradeFailed(`the new master failed: ${message.reason}`));
     else if (message.type === 'took-over' && phase === 'handing-over') handedOver(master, run, message.pid);
   },
-  'successor-exit': (master, { run, reason }) => {
+  'successor-exit': (master, { run, reason, clean }) => {
     const phase = phaseOf(master, run);
     const pid = run.successorPid ?? 'none';
     if (phase === 'preparing') {
       fail(master, run, errors.upgradeFailed(`the new master (pid ${pid}) ${reason} before it was ready`));
       answerFailure(master, run, run.failure!);
       master.move({ kind: 'serving' });
-    } else if (phase === 'draining' || phase === 'handing-over') {
+    } else if (phase === 'handing-over') {
       recover(master, run, `the new master (pid ${pid}) ${reason} before it took over`);
-    } else if (master.state.kind === 'handed-over') {
-      for (const waiter of run.carried.splice(0)) waiter.resolve({ stopped: true, pid: run.successorPid ?? process.pid });
-      master.finish({ code: 0 });
+    } else if (master.state.kind === 'handed-over' && master.state.to === run.successorPid) {
+      if (run.carried.length > 0) {
+        for (const waiter of run.carried.splice(0)) waiter.resolve({ stopped: true, pid: run.successorPid ?? process.pid });
+        run.carryDone = true;
+      } else if (!clean) {
+        // The live master died while this one still runs: take the service back.
+        recover(master, run, `the new master (pid ${pid}) ${reason} after it took over`);
+      }
     }
   },
   'upgrade-deadline': (master, { run, waiting }) => {
@@ -155,7 +170,7 @@ export const UPGRADE_HANDLERS: { [K in UpgradeItem['type']]: (master: Master, it
 function commit(master: Master, run: UpgradeRun, ready: { pid: number; node: string }): void {
   run.deadline?.cancel();
   run.ready = { pid: ready.pid, node: ready.node };
-  master.move({ kind: 'upgrading', phase: 'draining', run });
+  master.move({ kind: 'upgrading', phase: 'handing-over', run });
   // The successor answers health checks now (it is ready); this master, draining, stops.
   master.endpoints.closeHealth();
   // The metrics port is bound anew by the successor when it takes over.
@@ -164,31 +179,39 @@ function commit(master: Master, run: UpgradeRun, ready: { pid: number; node: str
   const successor = run.successor!;
   master.cluster.setExternalRoute((key, hops, handle) => successor.send({ v: HANDOVER_V2, type: 'adopt', key, hops }, handle, () => handle.close()));
   master.cluster.drainAll(true);
-}
-
-/** Called after each item while draining: once no worker is left, hand the control socket over. */
-export function drained(master: Master, run: UpgradeRun): void {
-  if (phaseOf(master, run) !== 'draining' || !master.cluster.idle()) return;
-  master.move({ kind: 'upgrading', phase: 'handing-over', run });
+  // The workers drain in the background: the successor takes the control socket now.
   master.endpoints.releaseControl();
-  run.successor!.send({ v: HANDOVER_V2, type: 'takeover' });
+  successor.send({ v: HANDOVER_V2, type: 'takeover' });
   run.deadline = master.os.timer(master.options.upgradeTimeoutMs, () => master.post({ type: 'upgrade-deadline', run, waiting: 'took-over' }));
 }
 
 function handedOver(master: Master, run: UpgradeRun, pid: number): void {
   run.deadline?.cancel();
-  master.move({ kind: 'handed-over', to: pid });
+  master.move({ kind: 'handed-over', to: pid, run });
   void master.os.notifySystemd(`MAINPID=${pid}`).then((warning) => warning && master.log.warn(warning));
-  master.log.info(`upgrade: master ${pid} has taken over; master ${process.pid} exits`);
-  run.answered = true;
-  run.reply.resolve({ pid, previousPid: process.pid, node: run.ready?.node ?? '' });
-  if (run.carried.length === 0) {
-    master.finish({ code: 0 });
-    return;
+  const left = master.cluster.workers.size;
+  master.log.info(`upgrade: master ${pid} has taken over; master ${process.pid} exits${left ? ` once its ${left} draining workers have finished` : ''}`);
+  run.result = { pid, previousPid: process.pid, node: run.ready?.node ?? '' };
+  if (!run.waitDrained) {
+    run.answered = true;
+    run.reply.resolve(run.result);
   }
-  // A stop came after the point of no return: it is the new master's now.
-  master.log.info(`upgrade: passing the stop on to master ${pid}`);
-  run.successor!.terminate(successorGraceMs(master));
+  if (run.carried.length > 0) {
+    // A stop came after the point of no return: it is the new master's now.
+    master.log.info(`upgrade: passing the stop on to master ${pid}`);
+    run.successor!.terminate(successorGraceMs(master));
+  }
+}
+
+/** After each item once handed over: exit when the workers have drained and a carried stop is done. */
+export function lingerOrExit(master: Master, run: UpgradeRun): void {
+  if (master.state.kind !== 'handed-over' || !master.cluster.idle()) return;
+  if (run.carried.length > 0 && !run.carryDone) return;
+  if (!run.answered && run.result) {
+    run.answered = true;
+    run.reply.resolve(run.result);
+  }
+  master.finish({ code: 0 });
 }
 
 /** The first failure before the point of no return: stop the successor, answer once it is gone. */
@@ -202,17 +225,26 @@ function fail(master: Master, run: UpgradeRun, error: BatonError): void {
 /** The successor died after the point of no return: workers again, here. */
 function recover(master: Master, run: UpgradeRun, reason: string): void {
   run.deadline?.cancel();
-  master.log.error(`upgrade failed after the new master was ready: ${reason}; starting workers again in master ${process.pid}`);
+  const tookOver = master.state.kind === 'handed-over';
+  master.log.error(`${tookOver ? 'the new master died' : 'upgrade failed after the new master was ready'}: ${reason}; starting workers again in master ${process.pid}`);
   const message = `${reason}; master ${process.pid} started new workers and keeps serving`;
   record(master, run, message);
   master.cluster.setExternalRoute(undefined);
   master.cluster.active = true;
-  master.move({ kind: 'recovering', run: new StartRun(master.cluster), reply: run.reply, reason: message });
+  // A caller already told the upgrade succeeded hears nothing more; the log says it all.
+  const reply = run.answered ? { resolve: () => {}, reject: () => {} } : run.reply;
+  master.move({ kind: 'recovering', run: new StartRun(master.cluster), reply, reason: message });
   run.answered = true;
   const reopen = async () => {
     await master.endpoints.openHealth();
     await master.endpoints.openMetrics();
+    // The dead master's control socket file is stale: it is replaced.
     await master.endpoints.openControl();
+    if (master.options.pidFile) master.os.writePidFile(master.options.pidFile);
+    if (tookOver) {
+      const warning = await master.os.notifySystemd(`MAINPID=${process.pid}`);
+      if (warning) master.log.warn(warning);
+    }
   };
   reopen().catch((err: Error) => master.log.error(`recovering: ${err.message}`));
 }
@@ -246,7 +278,7 @@ function successorGraceMs(master: Master): number {
   return master.options.drainTimeoutMs + master.options.killTimeoutMs + 1000;
 }
 
-function phaseOf(master: Master, run: UpgradeRun): 'preparing' | 'draining' | 'handing-over' | undefined {
+function phaseOf(master: Master, run: UpgradeRun): 'preparing' | 'handing-over' | undefined {
   const state = master.state;
   return state.kind === 'upgrading' && state.run === run ? state.phase : undefined;
 }

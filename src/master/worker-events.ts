@@ -35,6 +35,14 @@ function onMessage(cluster: Cluster, worker: Worker, raw: unknown, handle: unkno
     cluster.router.route(cluster.workers, worker, message.key, message.hops, handle as NativeHandle);
     return undefined;
   }
+  if (message.type === 'stats') {
+    const now = cluster.os.now();
+    const previous = worker.stats;
+    const seconds = previous ? (now - previous.at) / 1000 : 0;
+    if (previous && seconds > 0) worker.requestRate = Math.max(0, (message.requests - previous.requests) / seconds);
+    worker.stats = { connections: message.connections, upgraded: message.upgraded, requests: message.requests, at: now };
+    return undefined;
+  }
   if (message.type !== 'ready' || worker.state !== 'starting') return undefined;
   worker.state = transition(worker.state, 'ready');
   worker.readyAt = cluster.os.now();

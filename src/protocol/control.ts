@@ -73,6 +73,16 @@ export interface WorkerStatus {
   rssBytes?: number;
   /** CPU use since the previous status, percent of one core (0 on the first). */
   cpuPercent?: number;
+  /** Open connections, as the worker last reported (every second); upgraded ones (WebSockets) included. */
+  connections?: number;
+  /** Of those, taken over by an 'upgrade' handler. */
+  upgraded?: number;
+  /** HTTP requests (and HTTP/2 streams) it has received. */
+  requests?: number;
+  /** Requests per second over its last report interval. */
+  requestsPerSecond?: number;
+  /** While draining: time left before it gets SIGTERM. */
+  drainDeadlineInMs?: number;
 }
 
 export interface OperationRecord {

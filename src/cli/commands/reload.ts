@@ -7,16 +7,16 @@ import { RELOAD_HELP } from '../help.js';
 import { CONTROL, parse } from '../parse.js';
 import type { Out } from '../parse.js';
 
-/** baton reload [--batch <n|n%>]. */
+/** baton reload [--batch <n|n%>] [--wait-drained]. */
 export async function reload(argv: readonly string[], out: Out): Promise<number> {
-  const { values } = parse('reload', argv, { ...CONTROL, batch: { type: 'string' } });
+  const { values } = parse('reload', argv, { ...CONTROL, batch: { type: 'string' }, 'wait-drained': { type: 'boolean' } });
   if (values.help) {
     out(RELOAD_HELP + '\n');
     return 0;
   }
   const batch = values.batch;
   if (batch !== undefined) parseBatchSpec(batch);
-  const result = await request(controlPath(values.control), 'reload', batch === undefined ? {} : { batch });
+  const result = await request(controlPath(values.control), 'reload', { ...(batch === undefined ? {} : { batch }), ...(values['wait-drained'] ? { waitDrained: true } : {}) });
   out(`reloaded: generation ${result.generation} serving on ${result.workers} workers (${result.durationMs}ms)\n`);
   return 0;
 }

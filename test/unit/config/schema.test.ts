@@ -27,7 +27,7 @@ async function load(config: Record<string, unknown>) {
 
 /** Every flag `baton start` takes, written out independently of the schema. */
 const START_FLAGS = [
-  'workers', 'listen', 'batch', 'ready-timeout', 'drain-timeout', 'kill-timeout', 'wait-ready', 'watch', 'node-arg', 'pid-file',
+  'workers', 'listen', 'batch', 'ready-timeout', 'drain-timeout', 'max-draining', 'kill-timeout', 'wait-ready', 'watch', 'node-arg', 'pid-file',
   'log-file', 'log-format', 'daemon', 'health', 'metrics', 'max-memory', 'lb-grace', 'upgrade-timeout', 'config', 'control', 'help',
 ];
 
@@ -105,7 +105,7 @@ describe('settings schema', () => {
     assert.deepEqual([...RELOAD_APPLIED].sort(), [...marked].sort());
     assert.deepEqual(
       [...RELOAD_APPLIED].sort(),
-      ['app', 'appArgs', 'env', 'nodeArgs', 'cwd', 'readyTimeoutMs', 'drainTimeoutMs', 'killTimeoutMs', 'batch', 'waitReady', 'maxMemoryBytes'].sort(),
+      ['app', 'appArgs', 'env', 'nodeArgs', 'cwd', 'readyTimeoutMs', 'drainTimeoutMs', 'maxDraining', 'killTimeoutMs', 'batch', 'waitReady', 'maxMemoryBytes'].sort(),
     );
     assert.equal(flagSetting('listen').applies, 'never', 'listeners never change while baton runs');
     assert.equal(flagSetting('workers').applies, 'upgrade');

@@ -91,7 +91,7 @@ export class FakeSuccessor implements SuccessorHandle {
   exit(reason = 'exited with code 0'): void {
     if (this.gone) return;
     this.gone = true;
-    this.events.exit(reason);
+    this.events.exit(reason, reason === 'exited with code 0');
   }
 }
 

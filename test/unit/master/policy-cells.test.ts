@@ -41,12 +41,8 @@ async function reach(label: StateLabel): Promise<Harness> {
     case 'upgrading:preparing':
       upgrade();
       break;
-    case 'upgrading:draining':
-      upgrade().say({ type: 'ready', pid: 1, node: 'v20' });
-      break;
     case 'upgrading:handing-over':
       upgrade().say({ type: 'ready', pid: 1, node: 'v20' });
-      h.os.exitDrained();
       break;
     case 'recovering': {
       const successor = upgrade();
@@ -65,7 +61,6 @@ async function reach(label: StateLabel): Promise<Harness> {
     case 'handed-over': {
       const successor = upgrade();
       successor.say({ type: 'ready', pid: 1, node: 'v20' });
-      h.os.exitDrained();
       successor.say({ type: 'took-over', pid: successor.pid });
       break;
     }

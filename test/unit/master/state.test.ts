@@ -25,12 +25,10 @@ const ALLOWED: ReadonlyArray<readonly [StateLabel, StateLabel]> = [
   ['swapping', 'serving'],
   ['swapping', 'stopping:grace'],
   ['swapping', 'stopping:draining'],
-  ['upgrading:preparing', 'upgrading:draining'],
+  ['upgrading:preparing', 'upgrading:handing-over'],
   ['upgrading:preparing', 'serving'],
   ['upgrading:preparing', 'stopping:grace'],
   ['upgrading:preparing', 'stopping:draining'],
-  ['upgrading:draining', 'upgrading:handing-over'],
-  ['upgrading:draining', 'recovering'],
   ['upgrading:handing-over', 'handed-over'],
   ['upgrading:handing-over', 'recovering'],
   ['recovering', 'serving'],
@@ -38,6 +36,7 @@ const ALLOWED: ReadonlyArray<readonly [StateLabel, StateLabel]> = [
   ['recovering', 'stopping:draining'],
   ['stopping:grace', 'stopping:draining'],
   ['stopping:draining', 'stopped'],
+  ['handed-over', 'recovering'],
 ];
 
 /** A state value with the given label (the payloads do not matter to the table). */
@@ -73,7 +72,7 @@ describe('master transition', () => {
     assert.equal(labelOf(stateOf('serving')), 'serving');
   });
 
-  test('only stopped and handed-over are final', () => {
-    assert.deepEqual(STATE_LABELS.filter((l) => isFinal(stateOf(l))), ['stopped', 'handed-over']);
+  test('only stopped is final: a master that handed over takes the service back if the new master dies', () => {
+    assert.deepEqual(STATE_LABELS.filter((l) => isFinal(stateOf(l))), ['stopped']);
   });
 });

@@ -24,7 +24,7 @@ function ready(successor: FakeSuccessor): void {
 }
 
 describe('an upgrade that goes through', () => {
-  test('hands over: v2 handover, drain with hand-off, control socket released last, exit 0', async () => {
+  test('hands over: v2 handover, drain with hand-off, control socket released at once, exit once drained', async () => {
     const h = serving({ workers: 2 });
     const { answer, successor } = upgrade(h, '/opt/node22');
     assert.equal(h.master.state.kind, 'upgrading');
@@ -41,20 +41,31 @@ describe('an upgrade that goes through', () => {
     // Until it is ready nothing changes here.
     assert.ok(h.os.live().every((w) => !w.drained));
     ready(successor);
-    assert.deepEqual([h.master.state.kind, (h.master.state as { phase?: string }).phase], ['upgrading', 'draining']);
+    assert.deepEqual([h.master.state.kind, (h.master.state as { phase?: string }).phase], ['upgrading', 'handing-over']);
     assert.ok(h.os.live().every((w) => w.drained?.handoff === true), 'idle connections go to the successor');
-    assert.deepEqual(h.endpoints.events.slice(-2), ['close health', 'close metrics']);
-    assert.ok(!h.endpoints.events.includes('release control'), 'the control socket stays until the workers are gone');
-    h.os.exitDrained();
-    assert.equal((h.master.state as { phase?: string }).phase, 'handing-over');
-    assert.equal(h.endpoints.events.at(-1), 'release control');
+    assert.deepEqual(h.endpoints.events.slice(-3), ['close health', 'close metrics', 'release control'], 'the workers drain in the background: the control socket goes at once');
     assert.equal(successor.sent.at(-1)?.type, 'takeover');
     successor.say({ type: 'took-over', pid: successor.pid });
     assert.deepEqual(await answer, { pid: successor.pid, previousPid: process.pid, node: 'v22.0.0' });
     assert.equal(h.master.state.kind, 'handed-over');
-    assert.deepEqual(await h.master.finished(), { code: 0 });
     await h.flush();
     assert.ok(h.os.notified.includes(`MAINPID=${successor.pid}`));
+    assert.equal(h.master.exit, undefined, 'it lingers while its workers drain');
+    h.os.exitDrained();
+    assert.deepEqual(await h.master.finished(), { code: 0 });
+  });
+
+  test('--wait-drained: the answer comes once the old workers have gone', async () => {
+    const h = serving();
+    const answer = h.ask('upgrade', { waitDrained: true });
+    const successor = h.os.successors.at(-1)!;
+    ready(successor);
+    successor.say({ type: 'took-over', pid: successor.pid });
+    await h.flush();
+    assert.equal(answer.settled(), 'pending');
+    h.os.exitDrained();
+    await answer;
+    assert.equal((await h.master.finished()).code, 0);
   });
 
   test('a connection handed back by the successor goes to a worker here', () => {
@@ -133,45 +144,68 @@ describe('a stop at each phase of an upgrade', () => {
     assert.equal((await h.master.finished()).code, 0);
   });
 
-  for (const phase of ['draining', 'handing-over'] as const) {
-    test(`${phase}: the stop is carried to the new master and answered when it is gone`, async () => {
-      const h = serving();
-      const { answer, successor } = upgrade(h);
-      ready(successor);
-      if (phase === 'handing-over') h.os.exitDrained();
-      assert.equal((h.master.state as { phase?: string }).phase, phase);
-      const stop = h.ask('stop');
-      await assert.rejects(h.ask('reload'), { code: 'BATON_HANDING_OVER' });
-      h.os.exitDrained();
-      successor.say({ type: 'took-over', pid: successor.pid });
-      await answer;
-      assert.ok(successor.terminatedAfter !== undefined, 'the new master is stopped once it has taken over');
-      assert.equal(stop.settled(), 'pending');
-      successor.exit('exited with code 0');
-      await h.flush();
-      assert.deepEqual(stop.value(), { stopped: true, pid: successor.pid });
-      assert.equal((await h.master.finished()).code, 0);
-    });
-  }
+  test('handing-over: the stop is carried to the new master and answered when it is gone', async () => {
+    const h = serving();
+    const { answer, successor } = upgrade(h);
+    ready(successor);
+    assert.equal((h.master.state as { phase?: string }).phase, 'handing-over');
+    const stop = h.ask('stop');
+    await assert.rejects(h.ask('reload'), { code: 'BATON_HANDING_OVER' });
+    successor.say({ type: 'took-over', pid: successor.pid });
+    await answer;
+    assert.ok(successor.terminatedAfter !== undefined, 'the new master is stopped once it has taken over');
+    assert.equal(stop.settled(), 'pending');
+    successor.exit('exited with code 0');
+    await h.flush();
+    assert.deepEqual(stop.value(), { stopped: true, pid: successor.pid });
+    assert.equal(h.master.exit, undefined, 'this master still waits for its own workers');
+    h.os.exitDrained();
+    assert.equal((await h.master.finished()).code, 0);
+  });
 });
 
 describe('the successor dies after the point of no return', () => {
-  for (const phase of ['draining', 'handing-over'] as const) {
-    test(`${phase}: the old master starts workers again and keeps serving`, async () => {
-      const h = serving({ workers: 2 });
-      const { answer, successor } = upgrade(h);
-      ready(successor);
-      if (phase === 'handing-over') h.os.exitDrained();
-      successor.exit('was killed by SIGKILL');
-      assert.equal(h.master.state.kind, 'recovering');
-      const fresh = h.os.live().filter((w) => !w.drained);
-      assert.equal(fresh.length, 2, 'two new workers');
-      assert.ok(fresh.every((w) => w.spec.generation === 2));
-      h.readyAll();
-      await assert.rejects(answer, { message: new RegExp(`was killed by SIGKILL before it took over; master ${process.pid} started new workers and keeps serving`) });
-      assert.equal(h.master.state.kind, 'serving');
-      await h.flush();
-      assert.ok(h.endpoints.events.includes('open control') && h.endpoints.events.includes('open health'), h.endpoints.events.join(', '));
-    });
-  }
+  test('before it took over: the old master starts workers again and keeps serving', async () => {
+    const h = serving({ workers: 2 });
+    const { answer, successor } = upgrade(h);
+    ready(successor);
+    successor.exit('was killed by SIGKILL');
+    assert.equal(h.master.state.kind, 'recovering');
+    const fresh = h.os.live().filter((w) => !w.drained);
+    assert.equal(fresh.length, 2, 'two new workers');
+    assert.ok(fresh.every((w) => w.spec.generation === 2));
+    h.readyAll();
+    await assert.rejects(answer, { message: new RegExp(`was killed by SIGKILL before it took over; master ${process.pid} started new workers and keeps serving`) });
+    assert.equal(h.master.state.kind, 'serving');
+    await h.flush();
+    assert.ok(h.endpoints.events.includes('open control') && h.endpoints.events.includes('open health'), h.endpoints.events.join(', '));
+  });
+
+  test('after it took over, while this master still drains: it takes the service back', async () => {
+    const h = serving({ workers: 2, pidFile: '/run/app.pid' });
+    const { answer, successor } = upgrade(h);
+    ready(successor);
+    successor.say({ type: 'took-over', pid: successor.pid });
+    await answer;
+    successor.exit('was killed by SIGKILL');
+    assert.equal(h.master.state.kind, 'recovering');
+    h.readyAll();
+    assert.equal(h.master.state.kind, 'serving');
+    await h.flush();
+    assert.ok(h.endpoints.events.includes('open control'));
+    assert.deepEqual(h.os.pidFiles, ['/run/app.pid']);
+    assert.ok(h.os.notified.includes(`MAINPID=${process.pid}`), 'systemd follows the service back');
+    assert.equal(h.master.lastUpgrade?.ok, false);
+  });
+
+  test('after it took over, a clean exit of the new master (stopped, or upgraded again) is not a death', async () => {
+    const h = serving();
+    const { successor } = upgrade(h);
+    ready(successor);
+    successor.say({ type: 'took-over', pid: successor.pid });
+    successor.exit('exited with code 0');
+    assert.equal(h.master.state.kind, 'handed-over');
+    h.os.exitDrained();
+    assert.equal((await h.master.finished()).code, 0);
+  });
 });
