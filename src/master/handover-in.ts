@@ -8,6 +8,7 @@ import type { MasterOptions } from '../config/options.js';
 import { errors, isBatonError } from '../errors.js';
 import { HANDOVER_ENV, HANDOVER_V2, HANDOVER_VERSION, parseHandoverMessage, readHandover } from '../protocol/handover.js';
 import type { HandedListener, StartSource, SupervisorCounters } from '../protocol/handover.js';
+import type { OperationRecord } from '../protocol/control.js';
 import type { PredecessorLink } from './successor.js';
 
 /** How long a version-2 successor waits for its handover message. */
@@ -22,6 +23,7 @@ export interface Handed {
   health: boolean;
   counters: SupervisorCounters;
   options: MasterOptions;
+  lastReload: OperationRecord | null;
 }
 
 /** Reads and checks the handover; on failure tells the old master why (in its version) and throws. */
@@ -42,7 +44,7 @@ export async function receiveHandover(link: PredecessorLink, env: NodeJS.Process
     // Release 0.1.0 resolved the settings itself (config file included) just before.
     const options = { ...state.options, nodePath: process.execPath };
     checkApp(link, options.app);
-    return { version: HANDOVER_VERSION, fromPid: state.fromPid, startedAt: state.startedAt, listeners: state.listeners, health: state.health, counters: state.counters, options };
+    return { version: HANDOVER_VERSION, fromPid: state.fromPid, startedAt: state.startedAt, listeners: state.listeners, health: state.health, counters: state.counters, options, lastReload: null };
   }
   if (typeof process.send !== 'function') throw errors.usage('this command is only run by a baton master during an upgrade');
   let raw: unknown;
@@ -71,7 +73,16 @@ export async function receiveHandover(link: PredecessorLink, env: NodeJS.Process
     throw isBatonError(err) ? errors.upgradeFailed(reason) : err;
   }
   checkApp(link, options.app);
-  return { version: HANDOVER_V2, fromPid: message.fromPid, startedAt: message.startedAt, listeners: message.listeners, health: message.health, counters: message.counters, options };
+  return {
+    version: HANDOVER_V2,
+    fromPid: message.fromPid,
+    startedAt: message.startedAt,
+    listeners: message.listeners,
+    health: message.health,
+    counters: message.counters,
+    options,
+    lastReload: message.lastReload ?? null,
+  };
 }
 
 /** The app's entry file must be readable by this process, or nothing can start. */

@@ -88,6 +88,7 @@ export async function runSuccessor(logger?: Logger, resolve: ResolveStart = reso
   }
   link.configure(handed.fromPid, handed.version, handed.startedAt, handed.health ? FIRST_HANDOVER_FD + listeners.length : undefined);
   const { master, servers } = build(options, listeners, log, resolve, link, handed.counters);
+  master.lastReload = handed.lastReload;
   wireSignals(master);
   log.info(`master ${process.pid} on node ${process.version} taking over from ${handed.fromPid}; listeners ${listeners.map((l) => l.key).join(', ')}`);
   master.start(servers);

@@ -113,6 +113,7 @@ export function beginUpgrade(master: Master, nodeArg: string | undefined, reply:
     listeners: master.listeners.map((l) => ({ key: l.key, spec: l.spec, host: l.host, port: l.port })),
     health: healthFd !== undefined,
     counters: master.cluster.counters(),
+    lastReload: master.lastReload,
   };
   run.successor = master.os.spawnSuccessor(
     { nodePath: node, cwd: source.cwd, env: process.env, handover, listeners: master.listeners, healthFd },

@@ -14,6 +14,7 @@
 import { errors } from '../errors.js';
 import type { MasterOptions } from '../config/options.js';
 import type { ListenSpec } from '../config/listen-spec.js';
+import type { OperationRecord } from './control.js';
 
 /** Counters a successor master carries on from, so ids and generations never repeat. */
 export interface SupervisorCounters {
@@ -78,6 +79,8 @@ export interface HandoverMessage {
   listeners: HandedListener[];
   health: boolean;
   counters: SupervisorCounters;
+  /** The old master's last reload, so status still shows it (absent: none). */
+  lastReload?: OperationRecord | null;
 }
 
 /** A message without its version, which the sender adds for its peer. */

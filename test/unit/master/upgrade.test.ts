@@ -55,6 +55,20 @@ describe('an upgrade that goes through', () => {
     assert.deepEqual(await h.master.finished(), { code: 0 });
   });
 
+  test('the handover carries the last reload, so the new master\'s status still shows it', async () => {
+    const h = serving();
+    const reload = h.ask('reload');
+    await h.flush();
+    for (let i = 0; i < 2; i++) {
+      h.readyAll();
+      h.os.exitDrained();
+    }
+    await reload;
+    const { successor } = upgrade(h);
+    assert.equal(successor.spec.handover.lastReload?.ok, true);
+    assert.equal(successor.spec.handover.lastReload?.generation, 2);
+  });
+
   test('--wait-drained: the answer comes once the old workers have gone', async () => {
     const h = serving();
     const answer = h.ask('upgrade', { waitDrained: true });
