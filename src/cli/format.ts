@@ -34,7 +34,7 @@ export function formatStatus(status: StatusSnapshot): string {
     const pids = upgrade.toPid ? ` (master ${upgrade.fromPid} → ${upgrade.toPid})` : '';
     lines.push(`last upgrade${pids} ${upgrade.ok ? 'succeeded' : 'FAILED'} in ${upgrade.durationMs}ms at ${upgrade.startedAt}`);
   }
-  const rows = [['WORKER', 'PID', 'SLOT', 'GEN', 'STATE', 'UPTIME', 'MEMORY', 'CPU', 'CONNS', 'REQUESTS', 'REQ/S', 'RESTARTS']];
+  const rows = [['WORKER', 'PID', 'SLOT', 'GEN', 'STATE', 'UPTIME', 'MEMORY', 'CPU', 'LOOP', 'CONNS', 'REQUESTS', 'REQ/S', 'RESTARTS']];
   for (const w of status.workers) {
     const state =
       w.state === 'backoff'
@@ -51,6 +51,7 @@ export function formatStatus(status: StatusSnapshot): string {
       w.state === 'backoff' ? '-' : formatUptime(w.uptimeMs),
       w.rssBytes === undefined ? '-' : formatBytes(w.rssBytes),
       w.cpuPercent === undefined ? '-' : `${w.cpuPercent}%`,
+      w.eventLoopDelayMs === undefined ? '-' : `${w.eventLoopDelayMs}ms`,
       w.connections === undefined ? '-' : w.upgraded ? `${w.connections} (${w.upgraded} upgraded)` : String(w.connections),
       w.requests === undefined ? '-' : String(w.requests),
       w.requestsPerSecond === undefined ? '-' : String(w.requestsPerSecond),

@@ -14,6 +14,8 @@ export interface MasterOptions {
   batch: BatchSpec;
   readyTimeoutMs: number;
   drainTimeoutMs: number;
+  /** A ready worker silent this long (no heartbeat from its event loop) is killed and replaced; 0: never. Absent from 0.1.0 handovers. */
+  stallTimeoutMs?: number;
   /** How many workers may drain at once before a rollout waits; undefined: as many as --workers. */
   maxDraining?: number | undefined;
   killTimeoutMs: number;

@@ -61,6 +61,7 @@ export function resolveStartOptions(
     batch: parseBatchSpec(str('batch') ?? defaultOf('batch'), name('batch')),
     readyTimeoutMs: duration('ready-timeout'),
     drainTimeoutMs: duration('drain-timeout'),
+    stallTimeoutMs: /^0+(\.0+)?(ms|s|m)?$/.test(str('stall-timeout')?.trim() ?? '') ? 0 : duration('stall-timeout'),
     maxDraining: str('max-draining') === undefined ? undefined : parseCount(str('max-draining')!, name('max-draining')),
     killTimeoutMs: duration('kill-timeout'),
     nodePath: process.execPath,

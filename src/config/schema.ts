@@ -85,6 +85,10 @@ export const SETTINGS = [
     help: ['old workers that may drain at once, in the background; past it a', 'reload waits for one to finish (default: the number of workers)'],
   },
   {
+    flag: 'stall-timeout', type: 'string', arg: '<dur>', key: 'stallTimeout', field: 'stallTimeoutMs', applies: 'reload', default: '30s',
+    help: ['a ready worker whose event loop sends no heartbeat this long is', 'stuck: it is killed (SIGKILL) and replaced (default {default}; 0 = off)'],
+  },
+  {
     flag: 'kill-timeout', type: 'string', arg: '<dur>', key: 'killTimeout', field: 'killTimeoutMs', applies: 'reload', default: '5s',
     help: ['how long after SIGTERM before SIGKILL (default {default})'],
   },

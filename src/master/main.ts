@@ -202,7 +202,15 @@ function controlHandler(master: Master): (request: Request) => Promise<Results[C
 function metricsSnapshot(master: Master) {
   const status = master.snapshot();
   return {
-    workers: status.workers.map((w) => ({ state: w.state, generation: w.generation, pid: w.pid, rssBytes: w.rssBytes })),
+    workers: status.workers.map((w) => ({
+      state: w.state,
+      generation: w.generation,
+      pid: w.pid,
+      rssBytes: w.rssBytes,
+      connections: w.connections,
+      requests: w.requests,
+      eventLoopDelayMs: w.eventLoopDelayMs,
+    })),
     masterRssBytes: status.rssBytes,
     restartsTotal: master.cluster.slots.reduce((sum, s) => sum + s.restarts, 0),
   };

@@ -51,7 +51,8 @@ export type Item =
   | ClusterEvent
   | { type: 'config'; result: MasterOptions | Error }
   | { type: 'grace-over' }
-  | { type: 'memory-tick' }
+  /** Once a second: stuck workers are replaced; with --max-memory, a swap is asked for. */
+  | { type: 'tick' }
   | UpgradeItem
   | SuccessorItem;
 
@@ -76,7 +77,7 @@ export interface MasterExit {
   error?: BatonError;
 }
 
-const MEMORY_CHECK_MS = 1000;
+const TICK_MS = 1000;
 
 /** The master's state machine; see the module comment. */
 export class Master {
@@ -144,7 +145,7 @@ export class Master {
   /** Starts the first workers; the rest happens in the loop. */
   start(endpoints: Endpoints): void {
     this.endpoints = endpoints;
-    if (this.options.maxMemoryBytes) this.watchMemory();
+    this.tickEverySecond();
     this.predecessor?.attach(this);
     this.post({ type: 'wake' });
   }
@@ -201,8 +202,10 @@ export class Master {
       case 'grace-over':
         if (this.state.kind === 'stopping' && this.state.phase === 'grace') stopFor(this).drain();
         return;
-      case 'memory-tick':
-        return onRequest(this, { cmd: 'swap', from: '--max-memory' }, { resolve: () => {}, reject: () => {} });
+      case 'tick':
+        this.cluster.killStuck(this.options.stallTimeoutMs ?? 0);
+        if (this.options.maxMemoryBytes) onRequest(this, { cmd: 'swap', from: '--max-memory' }, { resolve: () => {}, reject: () => {} });
+        return;
       default: {
         const upgrade = UPGRADE_HANDLERS[item.type as UpgradeItem['type']];
         if (upgrade) return upgrade(this, item as never);
@@ -277,14 +280,14 @@ export class Master {
     return this.predecessor?.fromPid;
   }
 
-  /** With --max-memory, a tick every second asks for a swap; the table decides if it runs. */
-  private watchMemory(): void {
+  /** The once-a-second checks: stuck workers, and --max-memory (the table decides if a swap runs). */
+  private tickEverySecond(): void {
     const tick = () => {
       if (this.exit) return;
-      this.post({ type: 'memory-tick' });
-      this.os.timer(MEMORY_CHECK_MS, tick);
+      this.post({ type: 'tick' });
+      this.os.timer(TICK_MS, tick);
     };
-    this.os.timer(MEMORY_CHECK_MS, tick);
+    this.os.timer(TICK_MS, tick);
   }
 }
 

@@ -6,10 +6,20 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 /** What the metrics read at scrape time (a narrow view of the supervisor's status). */
 export interface MetricsSnapshot {
-  workers: Array<{ state: string; generation: number; pid: number | null; rssBytes?: number }>;
+  workers: Array<{
+    state: string;
+    generation: number;
+    pid: number | null;
+    rssBytes?: number;
+    connections?: number;
+    requests?: number;
+    eventLoopDelayMs?: number;
+  }>;
   masterRssBytes: number;
   /** Worker restarts after a crash, all slots together; a successor master resumes it. */
   restartsTotal: number;
+  /** Log lines that could not be written (a full disk), since this master started. */
+  logLinesDropped?: number;
 }
 
 /** Where the metrics come from; called once per scrape. */
@@ -101,17 +111,62 @@ export class Metrics {
       },
     });
 
-    new Gauge({
-      name: 'baton_worker_resident_memory_bytes',
-      help: 'Resident memory of each running worker process.',
+    /** A gauge per running worker, labelled by pid and generation, read from its last report. */
+    const perWorker = (name: string, help: string, value: (w: MetricsSnapshot['workers'][number]) => number | undefined) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['pid', 'generation'] as const,
+        registers: [this.registry],
+        collect() {
+          this.reset(); // exited workers' pids must not linger
+          for (const w of snapshot().workers) {
+            const v = value(w);
+            if (w.pid !== null && v !== undefined) this.set({ pid: String(w.pid), generation: String(w.generation) }, v);
+          }
+        },
+      });
+    perWorker('baton_worker_resident_memory_bytes', 'Resident memory of each running worker process.', (w) => w.rssBytes);
+    perWorker('baton_worker_connections', 'Open connections of each worker (WebSockets and other upgraded ones included).', (w) => w.connections);
+    perWorker('baton_worker_event_loop_delay_seconds', "Event-loop delay (p99 over the worker's last second) of each worker.", (w) => (w.eventLoopDelayMs === undefined ? undefined : w.eventLoopDelayMs / 1000));
+
+    // Requests per worker as a counter: each scrape adds what the worker served since the
+    // last one. A worker that is gone takes its series with it.
+    const served = new Map<string, number>();
+    new Counter({
+      name: 'baton_worker_requests_total',
+      help: 'HTTP requests (and HTTP/2 streams) each worker has received.',
       labelNames: ['pid', 'generation'] as const,
       registers: [this.registry],
       collect() {
-        this.reset(); // exited workers' pids must not linger
+        const seen = new Set<string>();
         for (const w of snapshot().workers) {
-          if (w.pid === null || w.rssBytes === undefined) continue;
-          this.set({ pid: String(w.pid), generation: String(w.generation) }, w.rssBytes);
+          if (w.pid === null || w.requests === undefined) continue;
+          const key = `${w.pid}\0${w.generation}`;
+          seen.add(key);
+          const labels = { pid: String(w.pid), generation: String(w.generation) };
+          const before = served.get(key) ?? 0;
+          if (w.requests > before) this.inc(labels, w.requests - before);
+          else if (!served.has(key)) this.inc(labels, 0);
+          served.set(key, Math.max(before, w.requests));
         }
+        for (const key of [...served.keys()].filter((k) => !seen.has(k))) {
+          served.delete(key);
+          const [pid, generation] = key.split('\0') as [string, string];
+          this.remove({ pid, generation });
+        }
+      },
+    });
+
+    let droppedSeen = 0;
+    new Counter({
+      name: 'baton_log_lines_dropped_total',
+      help: 'Log lines the master could not write (a full disk, an I/O error).',
+      registers: [this.registry],
+      collect() {
+        const total = snapshot().logLinesDropped ?? 0;
+        if (total > droppedSeen) this.inc(total - droppedSeen);
+        droppedSeen = Math.max(droppedSeen, total);
       },
     });
 

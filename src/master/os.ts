@@ -39,6 +39,8 @@ export interface WorkerHandle {
   drain(handoff: boolean, drainMs: number, killMs: number): void;
   /** SIGTERM now, SIGKILL after killMs. */
   terminate(killMs: number): void;
+  /** SIGKILL now (a stuck worker cannot drain). */
+  kill(): void;
   /** The last lines it wrote to stderr, oldest first. */
   stderrLines(): string[];
 }

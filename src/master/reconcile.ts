@@ -44,8 +44,10 @@ export interface Worker {
   /** To be replaced in its slot by a worker of the same generation (memory swap). */
   retiring: boolean;
   timers: Timer[];
-  /** Its last report (every second), and when it came. */
+  /** Its last report (every second), and when it came: its event loop's heartbeat. */
   stats: (WorkerStats & { at: number }) | undefined;
+  /** Killed because its event loop stopped answering (--stall-timeout). */
+  stuck: boolean;
   /** Requests per second between its last two reports. */
   requestRate: number | undefined;
   /** While draining: when the master sends it SIGTERM. */
@@ -181,6 +183,24 @@ export class Cluster {
     worker.proc.drain(handoff && this.router.canTake(worker, this.workers), this.settings.drainTimeoutMs, this.settings.killTimeoutMs);
   }
 
+  /**
+   * Kills every ready worker whose event loop has sent no heartbeat for --stall-timeout
+   * (a stuck process cannot drain: SIGKILL). Its exit is a crash like any other: the
+   * slot is respawned through reconcile. Workers that never reported are not judged.
+   */
+  killStuck(stallTimeoutMs: number): void {
+    if (stallTimeoutMs <= 0) return;
+    const now = this.os.now();
+    for (const worker of this.workers) {
+      if (worker.state !== 'ready' || worker.stuck || !worker.stats) continue;
+      const silentMs = now - worker.stats.at;
+      if (silentMs <= stallTimeoutMs) continue;
+      worker.stuck = true;
+      this.log.warn(`worker ${worker.id} (pid ${worker.proc.pid}) stuck for ${Math.round(silentMs / 1000)}s: no heartbeat from its event loop (--stall-timeout ${stallTimeoutMs}ms); killing it (SIGKILL) and starting a replacement`);
+      worker.proc.kill();
+    }
+  }
+
   /** Stops replenishing and drains every worker; resolve with `idle()`. */
   drainAll(handoff: boolean): void {
     this.active = false;
@@ -276,6 +296,7 @@ export class Cluster {
       retiring: false,
       timers: [],
       stats: undefined,
+      stuck: false,
       requestRate: undefined,
       drainDeadline: undefined,
     };

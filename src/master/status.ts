@@ -62,7 +62,9 @@ export class StatusReader {
           uptimeMs: now - w.startedAt,
           restarts: w.slot.restarts,
           ...(stats ? { rssBytes: stats.rssBytes, cpuPercent: Math.round(this.cpu.percent(w.proc.pid!, stats.cpuSeconds) * 10) / 10 } : {}),
-          ...(w.stats ? { connections: w.stats.connections, upgraded: w.stats.upgraded, requests: w.stats.requests } : {}),
+          ...(w.stats ? { connections: w.stats.connections, upgraded: w.stats.upgraded, requests: w.stats.requests, lastHeartbeatMs: now - w.stats.at } : {}),
+          ...(w.stats?.eventLoopDelayMs === undefined ? {} : { eventLoopDelayMs: w.stats.eventLoopDelayMs }),
+          ...(w.stats?.eventLoopUtilization === undefined ? {} : { eventLoopUtilization: w.stats.eventLoopUtilization }),
           ...(w.requestRate === undefined ? {} : { requestsPerSecond: Math.round(w.requestRate * 10) / 10 }),
           ...(w.state === 'draining' && w.drainDeadline !== undefined ? { drainDeadlineInMs: Math.max(0, w.drainDeadline - now) } : {}),
         };

@@ -40,7 +40,14 @@ function onMessage(cluster: Cluster, worker: Worker, raw: unknown, handle: unkno
     const previous = worker.stats;
     const seconds = previous ? (now - previous.at) / 1000 : 0;
     if (previous && seconds > 0) worker.requestRate = Math.max(0, (message.requests - previous.requests) / seconds);
-    worker.stats = { connections: message.connections, upgraded: message.upgraded, requests: message.requests, at: now };
+    worker.stats = {
+      connections: message.connections,
+      upgraded: message.upgraded,
+      requests: message.requests,
+      ...(message.eventLoopDelayMs === undefined ? {} : { eventLoopDelayMs: message.eventLoopDelayMs }),
+      ...(message.eventLoopUtilization === undefined ? {} : { eventLoopUtilization: message.eventLoopUtilization }),
+      at: now,
+    };
     return undefined;
   }
   if (message.type !== 'ready' || worker.state !== 'starting') return undefined;

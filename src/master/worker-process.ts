@@ -158,6 +158,11 @@ export class WorkerProcess {
     escalate(this.child, killMs);
   }
 
+  /** SIGKILL now, if it is still there. */
+  kill(): void {
+    if (!this.exitInfo) this.child.kill('SIGKILL');
+  }
+
   /** The last lines the worker wrote to stderr, oldest first. */
   stderrLines(): string[] {
     return this.stderrTail.slice();

@@ -83,6 +83,11 @@ export interface WorkerStatus {
   requestsPerSecond?: number;
   /** While draining: time left before it gets SIGTERM. */
   drainDeadlineInMs?: number;
+  /** Its event loop over the last second: delay (p99, ms) and utilisation (0..1). */
+  eventLoopDelayMs?: number;
+  eventLoopUtilization?: number;
+  /** Milliseconds since its last heartbeat (its last report). */
+  lastHeartbeatMs?: number;
 }
 
 export interface OperationRecord {

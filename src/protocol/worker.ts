@@ -36,6 +36,9 @@ export interface WorkerStats {
   upgraded: number;
   /** HTTP requests (and HTTP/2 streams) received since the worker started. */
   requests: number;
+  /** Event-loop delay over the last interval (p99, ms) and utilisation (0..1); absent from older runtimes. */
+  eventLoopDelayMs?: number;
+  eventLoopUtilization?: number;
 }
 
 /** Worker → master. */
@@ -43,7 +46,10 @@ export type WorkerMessage =
   | { v: number; type: 'ready' }
   /** An idle keep-alive connection, sent with its handle, for a live worker to adopt. */
   | { v: number; type: 'handoff'; key: string; hops: number }
-  /** Added after 0.1.0 (older masters ignore it). */
+  /**
+   * Added after 0.1.0 (older masters ignore it). Sent every second from the worker's own
+   * event loop: it is also the heartbeat that tells a stuck worker from a busy one.
+   */
   | ({ v: number; type: 'stats' } & WorkerStats);
 
 /** Master → worker. */

@@ -10,6 +10,7 @@ import type { DrainListener } from './drain-hook.js';
 import { isBatonMessage, WORKER_PROTOCOL_VERSION } from '../protocol/worker.js';
 import type { MasterMessage, WorkerBootstrap, WorkerListener, WorkerMessage } from '../protocol/worker.js';
 import { matchListeners, normalizeListenArgs } from './listen-map.js';
+import { LoopMonitor } from './loop-monitor.js';
 
 type Listen = (this: net.Server, ...args: unknown[]) => net.Server;
 type NativeHandle = { close?: () => void; onconnection?: (err: number, handle: object) => void };
@@ -123,7 +124,8 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
     else handle.close?.();
   };
 
-  const reportStats = () => send({ v: WORKER_PROTOCOL_VERSION, type: 'stats', ...drainer.counts() });
+  const loop = new LoopMonitor();
+  const reportStats = () => send({ v: WORKER_PROTOCOL_VERSION, type: 'stats', ...drainer.counts(), ...loop.sample() });
   const stats = setInterval(reportStats, STATS_MS);
   stats.unref();
 

@@ -36,7 +36,7 @@ function snapshot(overrides: Partial<StatusSnapshot> = {}): StatusSnapshot {
     operation: null,
     listeners: ['[::]:3000', '/srv/app/app.sock'],
     workers: [
-      { id: 7, pid: 5001, slot: 1, generation: 3, state: 'ready', uptimeMs: 65_000, restarts: 0, rssBytes: 41_000_000, cpuPercent: 12.5, connections: 12, upgraded: 0, requests: 4031, requestsPerSecond: 250.5 },
+      { id: 7, pid: 5001, slot: 1, generation: 3, state: 'ready', uptimeMs: 65_000, restarts: 0, rssBytes: 41_000_000, cpuPercent: 12.5, eventLoopDelayMs: 10.5, connections: 12, upgraded: 0, requests: 4031, requestsPerSecond: 250.5 },
       { id: 12, pid: 5002, slot: 2, generation: 3, state: 'starting', uptimeMs: 400, restarts: 2 },
       { id: null, pid: null, slot: 3, generation: 3, state: 'backoff', uptimeMs: 0, restarts: 5, nextRestartInMs: 1_600 },
     ],
@@ -54,10 +54,10 @@ describe('formatStatus', () => {
         'master     pid 4242, node v20.11.0, up 1h2m, memory 50.0MB, generation 3',
         'listening  [::]:3000, /srv/app/app.sock',
         '',
-        'WORKER  PID   SLOT  GEN  STATE                    UPTIME  MEMORY  CPU    CONNS  REQUESTS  REQ/S  RESTARTS',
-        '7       5001  1     3    ready                    1m5s    39.1MB  12.5%  12     4031      250.5  0',
-        '12      5002  2     3    starting                 400ms   -       -      -      -         -      2',
-        '-       -     3     3    backoff (restart in 1s)  -       -       -      -      -         -      5',
+        'WORKER  PID   SLOT  GEN  STATE                    UPTIME  MEMORY  CPU    LOOP    CONNS  REQUESTS  REQ/S  RESTARTS',
+        '7       5001  1     3    ready                    1m5s    39.1MB  12.5%  10.5ms  12     4031      250.5  0',
+        '12      5002  2     3    starting                 400ms   -       -      -       -      -         -      2',
+        '-       -     3     3    backoff (restart in 1s)  -       -       -      -       -      -         -      5',
       ].join('\n'),
     );
   });
@@ -87,12 +87,12 @@ describe('formatStatus', () => {
 
   test('prints only the header row when there are no workers', () => {
     const lines = formatStatus(snapshot({ workers: [] })).split('\n');
-    assert.equal(lines.at(-1), 'WORKER  PID  SLOT  GEN  STATE  UPTIME  MEMORY  CPU  CONNS  REQUESTS  REQ/S  RESTARTS');
+    assert.equal(lines.at(-1), 'WORKER  PID  SLOT  GEN  STATE  UPTIME  MEMORY  CPU  LOOP  CONNS  REQUESTS  REQ/S  RESTARTS');
   });
 
   test('shows a draining worker\'s time left and its upgraded connections', () => {
     const draining = { id: 3, pid: 5003, slot: 1, generation: 2, state: 'draining' as const, uptimeMs: 90_000, restarts: 0, connections: 40, upgraded: 38, requests: 100, drainDeadlineInMs: 12_000 };
     const row = formatStatus(snapshot({ workers: [draining] })).split('\n').at(-1)!;
-    assert.match(row, /draining \(12s left\)\s+1m30s\s+-\s+-\s+40 \(38 upgraded\)\s+100/);
+    assert.match(row, /draining \(12s left\)\s+1m30s\s+-\s+-\s+-\s+40 \(38 upgraded\)\s+100/);
   });
 });

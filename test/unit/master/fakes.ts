@@ -53,6 +53,14 @@ export class FakeWorker implements WorkerHandle {
   terminate(): void {
     this.terminated = true;
   }
+  killed = false;
+  kill(): void {
+    this.killed = true;
+  }
+  /** The worker's event loop reports its counts (its heartbeat). */
+  beat(counts: Partial<{ connections: number; upgraded: number; requests: number }> = {}): void {
+    this.events.message({ v: 1, type: 'stats', connections: 0, upgraded: 0, requests: 0, eventLoopDelayMs: 1, eventLoopUtilization: 0.1, ...counts }, undefined);
+  }
   stderrLines(): string[] {
     return [`stderr of worker ${this.spec.id}`];
   }

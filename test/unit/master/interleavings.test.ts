@@ -267,3 +267,34 @@ describe('crash respawn', () => {
     assert.ok(h.log.lines.at(-1)!.includes('restarting its worker in 100ms (restart 4)'), h.log.lines.at(-1));
   });
 });
+
+describe('stuck workers', () => {
+  test('a ready worker silent past --stall-timeout is killed and its slot respawned; a busy one that beats is not', () => {
+    const h = serving({ workers: 2, stallTimeoutMs: 3000 });
+    const [a, b] = h.os.live();
+    a!.beat();
+    b!.beat();
+    for (let i = 0; i < 4; i++) {
+      h.os.advance(1000);
+      b!.beat({ requests: i });
+    }
+    assert.equal(a!.killed, true, 'the silent worker is killed');
+    assert.equal(b!.killed, false, 'the one whose event loop answers is not');
+    assert.ok(h.log.lines.some((l) => new RegExp(`worker ${a!.spec.id} \\(pid ${a!.pid}\\) stuck for 4s`).test(l)), h.log.lines.join('\n'));
+    a!.exit({ signal: 'SIGKILL' });
+    h.os.advance(100);
+    const replacement = h.os.live().find((w) => w.spec.slot === a!.spec.slot && w !== a);
+    assert.ok(replacement, 'its slot gets a new worker through the respawn path');
+    assert.equal(h.master.cluster.slots[a!.spec.slot - 1]!.restarts, 1, 'counted as a restart');
+  });
+
+  test('--stall-timeout 0 turns it off; a worker that never reported is not judged', () => {
+    const off = serving({ stallTimeoutMs: 0 });
+    off.os.live()[0]!.beat();
+    off.os.advance(60_000);
+    assert.ok(off.os.live().every((w) => !w.killed));
+    const silent = serving({ stallTimeoutMs: 1000 });
+    silent.os.advance(60_000);
+    assert.ok(silent.os.live().every((w) => !w.killed), 'no heartbeat ever: an older runtime, not a stuck one');
+  });
+});

@@ -40,6 +40,29 @@ function samples(text: string): Map<string, number> {
 }
 
 describe('Metrics.render', () => {
+  test('exports each worker\'s connections, requests and event-loop delay by pid and generation', async () => {
+    const src = source({
+      ...fleet,
+      workers: [
+        { state: 'ready', generation: 2, pid: 101, connections: 7, requests: 1000, eventLoopDelayMs: 12 },
+        { state: 'draining', generation: 1, pid: 90, connections: 40, requests: 50, eventLoopDelayMs: 0 },
+      ],
+      logLinesDropped: 3,
+    });
+    const metrics = new Metrics(src, { defaultMetrics: false });
+    let s = samples(await metrics.render());
+    assert.equal(s.get('baton_worker_connections{pid="101",generation="2"}'), 7);
+    assert.equal(s.get('baton_worker_connections{pid="90",generation="1"}'), 40);
+    assert.equal(s.get('baton_worker_requests_total{pid="101",generation="2"}'), 1000);
+    assert.equal(s.get('baton_worker_event_loop_delay_seconds{pid="101",generation="2"}'), 0.012);
+    assert.equal(s.get('baton_log_lines_dropped_total'), 3);
+    src.state.snapshot = { ...src.state.snapshot, workers: [{ state: 'ready', generation: 2, pid: 101, connections: 2, requests: 1500 }] };
+    s = samples(await metrics.render());
+    assert.equal(s.get('baton_worker_requests_total{pid="101",generation="2"}'), 1500, 'a counter that follows the worker');
+    assert.equal(s.get('baton_worker_connections{pid="90",generation="1"}'), undefined, 'a worker that is gone leaves no series');
+    assert.equal(s.get('baton_worker_requests_total{pid="90",generation="1"}'), undefined);
+  });
+
   test('counts workers by state and generation', async () => {
     const s = samples(await new Metrics(source(fleet), { defaultMetrics: false }).render());
     assert.equal(s.get('baton_workers{state="ready",generation="2"}'), 2);
