@@ -57,6 +57,8 @@ export const errors = {
       'a reload, upgrade or stop is already running; this request was refused. Wait for it to finish (baton status shows it) and try again.',
     ),
   stopping: () => new BatonError('BATON_STOPPING', 'the cluster is stopping; no new operations are accepted.'),
+  busyControl: (max: number) =>
+    new BatonError('BATON_CONTROL_BUSY', `the control socket already serves ${max} clients, the most it takes at once; this connection is refused. Try again in a moment.`),
   takingOver: (from?: number) =>
     new BatonError(
       'BATON_TAKING_OVER',

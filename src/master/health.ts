@@ -35,6 +35,9 @@ export async function serveHealth(state: HealthState, where: { fd: number } | { 
     server.once('error', reject);
     server.listen('fd' in where ? { fd: where.fd } : { host: where.host, port: where.port }, () => {
       server.off('error', reject);
+      // From now on an error can only come from accepting (EMFILE when out of file
+      // descriptors): the next accept works again once some are free; never fatal.
+      server.on('error', () => {});
       resolve();
     });
   });

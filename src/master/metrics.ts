@@ -228,6 +228,9 @@ export async function serveMetrics(metrics: Metrics, where: { host: string; port
     server.once('error', reject);
     server.listen({ host: where.host, port: where.port }, () => {
       server.off('error', reject);
+      // From now on an error can only come from accepting (EMFILE when out of file
+      // descriptors): the next accept works again once some are free; never fatal.
+      server.on('error', () => {});
       resolve();
     });
   });

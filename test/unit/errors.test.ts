@@ -26,6 +26,7 @@ const CATALOG: Record<keyof typeof errors, { error: BatonError; code: string; ex
   takingOver: { error: errors.takingOver(42), code: 'BATON_TAKING_OVER', exitCode: 1 },
   handingOver: { error: errors.handingOver(43), code: 'BATON_HANDING_OVER', exitCode: 1 },
   internal: { error: errors.internal('reload', new Error('x')), code: 'BATON_INTERNAL', exitCode: 1 },
+  busyControl: { error: errors.busyControl(64), code: 'BATON_CONTROL_BUSY', exitCode: 1 },
 };
 
 describe('errors catalog', () => {
