@@ -25,6 +25,7 @@ export function formatStatus(status: StatusSnapshot): string {
     `master     pid ${status.pid}, node ${status.node}, up ${formatUptime(status.uptimeMs)}, memory ${formatBytes(status.rssBytes)}, generation ${status.generation}${status.operation ? `, ${status.operation} running` : ''}`,
     `listening  ${status.listeners.join(', ')}`,
   ];
+  if (status.logLinesDropped) lines.push(`log        ${status.logLinesDropped} lines dropped: the log file could not be written (a full disk?)`);
   const last = status.lastReload;
   if (last) {
     lines.push(`last reload generation ${last.generation} ${last.ok ? 'succeeded' : 'FAILED'} in ${last.durationMs}ms at ${last.startedAt}`);

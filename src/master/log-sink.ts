@@ -1,8 +1,10 @@
 // Where the master's log lines and its workers' output go: the terminal, or a log file
 // opened for append (so an old and a new master can share it during an upgrade, each
 // with its own fd). Lines are written synchronously: nothing sits in a buffer that a
-// master exiting right after could lose. reopen() swaps the fd for logrotate.
-import { closeSync, openSync, writeSync } from 'node:fs';
+// master exiting right after could lose. reopen() swaps the fd for logrotate. A file
+// that cannot be written (a full disk, an I/O error) never stops the cluster: its lines
+// are counted as dropped, one warning goes to stderr, and writing resumes by itself.
+import { closeSync, openSync, writeSync as fsWriteSync } from 'node:fs';
 import type { LogFormat } from '../config/log-format.js';
 import { errors } from '../errors.js';
 
@@ -20,14 +22,23 @@ export interface WorkerLine {
   message: string;
 }
 
+/** Writes bytes to an fd, as fs.writeSync does (injectable to test a failing disk). */
+export type WriteSync = (fd: number, buffer: Buffer, offset: number) => number;
+
 /** The destination of every log line of one master process. */
 export class LogSink {
   private fd: number | undefined;
+  /** Lines that could not be written, since this master started. */
+  dropped = 0;
+  /** Set while the file cannot be written: the error code, and the lines lost since. */
+  private failing: { code: string; lost: number } | undefined;
 
   /** With `file`, opens it for append now (throws a BatonError saying why not). */
   constructor(
     readonly format: LogFormat = 'text',
     readonly file?: string,
+    private readonly writeSync: WriteSync = (fd, buffer, offset) => fsWriteSync(fd, buffer, offset),
+    private readonly warn: (message: string) => void = (message) => process.stderr.write(`baton: ${message}\n`),
   ) {
     if (file !== undefined) this.fd = openLogFile(file);
   }
@@ -76,9 +87,22 @@ export class LogSink {
     }
     const bytes = Buffer.from(text);
     try {
-      for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done);
-    } catch {
-      // A full disk must not take the cluster down; the line is lost, the service is not.
+      for (let done = 0; done < bytes.length; ) done += this.writeSync(this.fd, bytes, done);
+    } catch (err) {
+      // A full disk must not take the cluster down: the line is lost, counted, and said once.
+      this.dropped++;
+      if (this.failing) {
+        this.failing.lost++;
+        return;
+      }
+      this.failing = { code: (err as NodeJS.ErrnoException).code ?? String(err), lost: 1 };
+      this.warn(`cannot write the log file ${this.file}: ${this.failing.code}; the cluster keeps serving, and log lines are dropped (counted in baton status) until the file can be written again`);
+      return;
+    }
+    if (this.failing) {
+      const { code, lost } = this.failing;
+      this.failing = undefined;
+      this.master('warn', `the log file can be written again; ${lost} line${lost === 1 ? ' was' : 's were'} dropped (${code})`);
     }
   }
 }

@@ -213,5 +213,6 @@ function metricsSnapshot(master: Master) {
     })),
     masterRssBytes: status.rssBytes,
     restartsTotal: master.cluster.slots.reduce((sum, s) => sum + s.restarts, 0),
+    logLinesDropped: status.logLinesDropped,
   };
 }

@@ -170,6 +170,11 @@ export class Master {
     this.state = transition(this.state, to);
   }
 
+  /** Log lines that could not be written (a full disk), for status and metrics. */
+  get logLinesDropped(): number {
+    return this.log.sink.dropped;
+  }
+
   /** A point-in-time view for `baton status`. */
   snapshot(): StatusSnapshot {
     return this.status.snapshot(this.cluster, this);

@@ -16,6 +16,8 @@ export interface StatusSource {
   listeners: readonly Listener[];
   lastReload: OperationRecord | null;
   lastUpgrade: StatusSnapshot['lastUpgrade'];
+  /** Log lines the master could not write. */
+  logLinesDropped: number;
 }
 
 /** The operation `baton status` names for a state (null while none runs). */
@@ -47,7 +49,7 @@ export class StatusReader {
     if (pid !== undefined) this.cpu.forget(pid);
   }
 
-  snapshot(cluster: Cluster, source: StatusSource): StatusSnapshot & { state: string; baton: string } {
+  snapshot(cluster: Cluster, source: StatusSource): StatusSnapshot {
     const now = this.os.now();
     const workers: WorkerStatus[] = [...cluster.workers]
       .sort((a, b) => a.slot.index - b.slot.index || a.id - b.id)
@@ -96,6 +98,7 @@ export class StatusReader {
       workers,
       lastReload: source.lastReload,
       lastUpgrade: source.lastUpgrade,
+      logLinesDropped: source.logLinesDropped,
     };
   }
 }

@@ -120,6 +120,8 @@ export interface StatusSnapshot {
   lastReload: OperationRecord | null;
   /** The last master upgrade: from the successor's side if it succeeded (it is this master). */
   lastUpgrade: (OperationRecord & { fromPid?: number; toPid?: number }) | null;
+  /** Log lines the master could not write (a full disk), since it started (absent from 0.1.0 masters). */
+  logLinesDropped?: number;
 }
 
 /** The reply to "reload". */

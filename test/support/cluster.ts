@@ -82,6 +82,8 @@ export interface ClusterOptions {
   ownGroup?: boolean;
   /** With --log-file: also look for "cluster ready" in this file. */
   logFile?: string;
+  /** The log goes nowhere readable (a full disk): ask the control socket whether the cluster is ready. */
+  readyByStatus?: boolean;
   /** The baton CLI that starts the master (e.g. an installed older release); this checkout's by default. */
   cli?: string;
 }
@@ -139,7 +141,8 @@ export class Cluster {
     const options = this.options;
     const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
     const logged = () => options.logFile !== undefined && existsSync(options.logFile) && readFileSync(options.logFile, 'utf8').includes('cluster ready');
-    while (!this.output.includes('cluster ready') && !logged()) {
+    const answered = async () => options.readyByStatus === true && (await this.cli(['status', '--json'], 5_000)).stdout.includes('"state": "serving"');
+    while (!this.output.includes('cluster ready') && !logged() && !(await answered())) {
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
         throw new Error(`master exited during start (code ${this.child.exitCode}, signal ${this.child.signalCode}):\n${this.output}`);
       }

@@ -1,6 +1,6 @@
 // The log sink: text and JSON lines, append, reopen after a move, and its errors.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -54,4 +54,27 @@ test('reopen after the file was moved: earlier lines stay in the moved file, lat
 test('a log file that cannot be opened, and a reopen without a file, are BatonErrors that say why', (t) => {
   assert.throws(() => new LogSink('text', join(dir(t), 'missing', 'baton.log')), (err: unknown) => err instanceof BatonError && err.code === 'BATON_LOG_FILE' && /ENOENT/.test(err.message));
   assert.throws(() => new LogSink('text').reopen(), (err: unknown) => err instanceof BatonError && err.code === 'BATON_NO_LOG_FILE');
+});
+
+test('a file that cannot be written: lines are dropped and counted, one warning, and writing resumes by itself', (t) => {
+  const file = join(dir(t), 'baton.log');
+  let full = false;
+  const warnings: string[] = [];
+  const write = (fd: number, buffer: Buffer, offset: number) => {
+    if (full) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    return writeSync(fd, buffer, offset);
+  };
+  const sink = new LogSink('text', file, write, (m) => warnings.push(m));
+  sink.master('info', 'before', time);
+  full = true;
+  for (let i = 0; i < 5; i++) sink.worker(line, time);
+  assert.equal(sink.dropped, 5);
+  assert.equal(warnings.length, 1, 'said once');
+  assert.match(warnings[0]!, /cannot write the log file .*baton\.log: ENOSPC; the cluster keeps serving/);
+  full = false;
+  sink.master('info', 'after', time);
+  sink.close();
+  const text = readFileSync(file, 'utf8');
+  assert.match(text, /info: before\n.*info: after\n.*warn: the log file can be written again; 5 lines were dropped \(ENOSPC\)\n$/s);
+  assert.equal(sink.dropped, 5);
 });
