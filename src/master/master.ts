@@ -196,7 +196,8 @@ export class Master {
       case 'worker-exit':
       case 'ready-timeout':
       case 'stable':
-      case 'wake': {
+      case 'wake':
+      case 'spawn-failed': {
         if (item.type === 'worker-exit') this.status.forget(item.worker.proc.pid);
         const fact = this.cluster.apply(item);
         if (fact) this.runOf()?.notice(fact);

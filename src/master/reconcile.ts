@@ -66,7 +66,9 @@ export type ClusterEvent =
   | { type: 'worker-exit'; worker: Worker; info: ExitInfo }
   | { type: 'ready-timeout'; worker: Worker }
   | { type: 'stable'; worker: Worker }
-  | { type: 'wake' };
+  | { type: 'wake' }
+  /** spawn() threw: the worker never ran. */
+  | { type: 'spawn-failed'; worker: Worker; reason: string };
 
 /** The settings the cluster reads at each spawn and drain (a reload may change them). */
 export interface ClusterSettings {
@@ -300,10 +302,23 @@ export class Cluster {
       requestRate: undefined,
       drainDeadline: undefined,
     };
-    proc = this.os.spawnWorker(this.settings.spec(id, generation, slot.index), {
-      message: (message, handle) => this.post({ type: 'worker-message', worker, message, handle }),
-      exit: (info) => this.post({ type: 'worker-exit', worker, info }),
-    });
+    try {
+      proc = this.os.spawnWorker(this.settings.spec(id, generation, slot.index), {
+        message: (message, handle) => this.post({ type: 'worker-message', worker, message, handle }),
+        exit: (info) => this.post({ type: 'worker-exit', worker, info }),
+      });
+    } catch (err) {
+      // Out of file descriptors or processes: the worker failed before it started. The
+      // slot backs off like after a crash, and a rollout waiting on it hears of it.
+      const reason = `worker ${id} (generation ${generation}) could not be started: ${(err as Error).message}`;
+      this.log.error(reason);
+      slot.lost = true;
+      worker.state = 'failed';
+      worker.failure = reason;
+      proc = { pid: undefined, send: () => {}, drain: () => {}, terminate: () => {}, kill: () => {}, stderrLines: () => [] };
+      this.post({ type: 'spawn-failed', worker, reason });
+      return worker;
+    }
     this.workers.add(worker);
     this.log.info(`worker ${id} started (pid ${proc.pid ?? '?'}, slot ${slot.index}, generation ${generation})`);
     worker.timers.push(this.os.timer(this.settings.readyTimeoutMs, () => this.post({ type: 'ready-timeout', worker })));

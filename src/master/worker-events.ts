@@ -25,6 +25,8 @@ export function applyEvent(cluster: Cluster, event: ClusterEvent): Fact | undefi
       return undefined;
     case 'wake':
       return undefined;
+    case 'spawn-failed':
+      return { kind: 'failed', worker: event.worker, reason: event.reason };
   }
 }
 

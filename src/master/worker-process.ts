@@ -95,12 +95,15 @@ export class WorkerProcess {
     this.pid = this.child.pid;
     const line = (stream: WorkerLine['stream'], message: string) =>
       options.output({ worker: options.id, pid: this.pid, generation: options.generation, stream, message });
-    createInterface({ input: this.child.stdout! }).on('line', (text) => line('stdout', text));
-    createInterface({ input: this.child.stderr! }).on('line', (text) => {
-      this.stderrTail.push(text);
-      if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
-      line('stderr', text);
-    });
+    // A spawn that failed at once (EMFILE: out of file descriptors) has no pipes.
+    if (this.child.stdout) createInterface({ input: this.child.stdout }).on('line', (text) => line('stdout', text));
+    if (this.child.stderr) {
+      createInterface({ input: this.child.stderr }).on('line', (text) => {
+        this.stderrTail.push(text);
+        if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
+        line('stderr', text);
+      });
+    }
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         for (const timer of this.timers) clearTimeout(timer);

@@ -11,6 +11,7 @@ import { isBatonMessage, WORKER_PROTOCOL_VERSION } from '../protocol/worker.js';
 import type { MasterMessage, WorkerBootstrap, WorkerListener, WorkerMessage } from '../protocol/worker.js';
 import { matchListeners, normalizeListenArgs } from './listen-map.js';
 import { LoopMonitor } from './loop-monitor.js';
+import { FdWatch, openFilesLimit } from './fd-watch.js';
 
 type Listen = (this: net.Server, ...args: unknown[]) => net.Server;
 type NativeHandle = { close?: () => void; onconnection?: (err: number, handle: object) => void };
@@ -89,6 +90,7 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
     }
     if (!match.ok) return failListen(this, match.message, 'EADDRNOTAVAIL');
     if (callback) this.once('listening', callback);
+    guardAccept(this);
     const [first, ...more] = match.listeners;
     // Several master listeners on one port (say 127.0.0.1:3000 and [::1]:3000) feed one
     // app server: the extra ones are helper servers that pass their connections on.
@@ -125,7 +127,12 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
   };
 
   const loop = new LoopMonitor();
-  const reportStats = () => send({ v: WORKER_PROTOCOL_VERSION, type: 'stats', ...drainer.counts(), ...loop.sample() });
+  const fds = new FdWatch(openFilesLimit(), (message) => process.stderr.write(`baton: ${message}\n`));
+  const reportStats = () => {
+    const counts = drainer.counts();
+    fds.check(counts.connections);
+    send({ v: WORKER_PROTOCOL_VERSION, type: 'stats', ...counts, ...loop.sample() });
+  };
   const stats = setInterval(reportStats, STATS_MS);
   stats.unref();
 
@@ -154,6 +161,28 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
     },
     onDrain: (listener) => hooks.add(listener),
   };
+}
+
+/**
+ * An accept that fails for want of file descriptors (EMFILE, ENFILE) makes node emit
+ * 'error' on the server, which kills an app that has no error listener: for those, the
+ * worker goes on serving the connections it has (said once a minute at most). Any other
+ * error, and any error when the app listens for them itself, behaves as before.
+ */
+function guardAccept(server: net.Server): void {
+  let said = 0;
+  server.prependListener('error', (err: NodeJS.ErrnoException) => {
+    const exhausted = err.syscall === 'accept' && (err.code === 'EMFILE' || err.code === 'ENFILE');
+    if (exhausted) {
+      if (Date.now() - said > 60_000) {
+        said = Date.now();
+        process.stderr.write(`baton: worker ${process.pid} cannot accept connections: ${err.code} (out of file descriptors); it keeps serving the ones it has\n`);
+      }
+      return;
+    }
+    // Ours is the only listener: no one else handles it, so it is fatal, as it was.
+    if (server.listenerCount('error') === 1) throw err;
+  });
 }
 
 function failListen(server: net.Server, message: string, code: string): net.Server {

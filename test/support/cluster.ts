@@ -78,6 +78,8 @@ export interface ClusterOptions {
   startTimeoutMs?: number;
   /** Listening fds to hand in as systemd socket activation does (fd 3 on, LISTEN_PID set). */
   activation?: number[];
+  /** The open-files limit (ulimit -n) of the master, which its workers inherit. */
+  openFiles?: number;
   /** Start the master as the leader of its own process group, as a shell does for a foreground job. */
   ownGroup?: boolean;
   /** With --log-file: also look for "cluster ready" in this file. */
@@ -110,11 +112,14 @@ export class Cluster {
     const fds = options.activation ?? [];
     // Socket activation needs LISTEN_PID to be the master's own pid: set it in a shell
     // that then becomes the master with exec.
+    // A shell that then becomes the master with exec (same pid) sets what only it can:
+    // LISTEN_PID for socket activation (the master's own pid), and the open-files limit.
+    const shell = [fds.length > 0 ? 'LISTEN_PID=$$' : '', options.openFiles ? `ulimit -n ${options.openFiles};` : ''].filter(Boolean);
     this.child =
-      fds.length > 0
-        ? spawn('/bin/sh', ['-c', 'LISTEN_PID=$$ exec "$0" "$@"', process.execPath, ...args], {
+      shell.length > 0
+        ? spawn('/bin/sh', ['-c', `${shell.join(' ')} exec "$0" "$@"`, process.execPath, ...args], {
             cwd: options.dir,
-            env: { ...env, LISTEN_FDS: String(fds.length) },
+            env: fds.length > 0 ? { ...env, LISTEN_FDS: String(fds.length) } : env,
             stdio: ['ignore', 'pipe', 'pipe', ...fds],
           })
         : spawn(process.execPath, args, { cwd: options.dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownGroup === true });

@@ -114,13 +114,20 @@ export class FakeOs implements MasterOs {
   readonly pidFiles: string[] = [];
   rss = new Map<number, number>();
   executable = true;
-  /** Set to make the next spawnWorker throw (a fault inside the master). */
+  /** Set to make the next spawnWorker throw (the OS refuses: EMFILE, EAGAIN). */
   spawnFault: Error | undefined;
+  /** Set to make the next timer() throw (a fault inside the master's own bookkeeping). */
+  timerFault: Error | undefined;
 
   now(): number {
     return this.time;
   }
   timer(ms: number, fn: () => void): Timer {
+    if (this.timerFault) {
+      const fault = this.timerFault;
+      this.timerFault = undefined;
+      throw fault;
+    }
     const timer: FakeTimer = { at: this.time + ms, fn, cancelled: false };
     this.timers.push(timer);
     return { cancel: () => (timer.cancelled = true) };

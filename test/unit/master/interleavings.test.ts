@@ -218,16 +218,19 @@ describe('memory swap', () => {
 });
 
 describe('faults inside the master', () => {
-  test('an unexpected error while spawning fails the reload with a clear error; the cluster keeps serving', async () => {
+  test('a bug in the bookkeeping fails the reload with BATON_INTERNAL, logged with its stack; the cluster keeps serving', async () => {
     const h = serving();
     const before = h.os.live();
-    h.os.spawnFault = new TypeError('spawn blew up');
+    h.os.timerFault = new TypeError('timer blew up');
     const reload = h.ask('reload');
     await h.flush();
-    await assert.rejects(reload, { code: 'BATON_INTERNAL', message: /internal error in .*spawn blew up.*The cluster keeps serving/ });
+    // The new worker was started before the fault: it is drained, the old ones stay.
+    h.os.exitDrained();
+    await assert.rejects(reload, { code: 'BATON_INTERNAL', message: /internal error in .*timer blew up.*The cluster keeps serving/ });
     assert.equal(h.master.state.kind, 'serving');
     assert.deepEqual(h.os.live(), before);
-    assert.ok(h.log.lines.some((l) => l.startsWith('error: internal error while handling') && l.includes('TypeError: spawn blew up')), 'logged with its stack');
+    assert.ok(before.every((w) => !w.drained));
+    assert.ok(h.log.lines.some((l) => l.startsWith('error: internal error while handling') && l.includes('TypeError: timer blew up')), 'logged with its stack');
     // And the next reload works.
     const again = h.ask('reload');
     await h.flush();
@@ -236,6 +239,23 @@ describe('faults inside the master', () => {
       h.os.exitDrained();
     }
     await again;
+  });
+
+  test('a worker the OS cannot start (EMFILE) fails the reload with the reason; a crashed slot backs off instead', async () => {
+    const h = serving();
+    const before = h.os.live();
+    h.os.spawnFault = Object.assign(new Error('spawn EMFILE'), { code: 'EMFILE' });
+    const reload = h.ask('reload');
+    await h.flush();
+    await assert.rejects(reload, { code: 'BATON_RELOAD_FAILED', message: /could not be started: spawn EMFILE/ });
+    assert.deepEqual(h.os.live(), before);
+    // A crash while spawning fails: the slot backs off, no loop of faults.
+    h.os.spawnFault = Object.assign(new Error('spawn EMFILE'), { code: 'EMFILE' });
+    before[0]!.exit({ code: 3 });
+    h.os.advance(100);
+    assert.ok(h.log.lines.some((l) => /could not be started: spawn EMFILE/.test(l)));
+    h.os.advance(200);
+    assert.ok(h.os.live().some((w) => w.spec.slot === before[0]!.spec.slot), 'the slot got a worker once the OS allowed it');
   });
 
   test('a status that throws answers with an internal error and changes nothing', async () => {
