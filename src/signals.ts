@@ -1,26 +1,37 @@
 // Signals are caught from the first line of baton's code that runs in a master: a
 // HUP, USR2, TERM or INT that arrives while the master is still starting is kept and
 // handed to the master's loop as soon as it exists, never left to the default action
-// (which would kill the process). This module imports nothing, so the CLI can load it
-// before anything else. Before it runs, Node.js itself is booting (about 20 ms; longer
-// with NODE_EXTRA_CA_CERTS, which Node 20 reads before running any code), and the
-// kernel's default action applies, as it does for every Node.js program.
+// (which would kill the process). The command's entry point (cli/baton.cts, CommonJS so
+// it runs before the ES module loader starts) installs the catch and keeps what comes
+// in a global this module shares; this module imports nothing, so main.js, the entry an
+// upgrade starts, can load it first too. Before any of it runs, Node.js itself is
+// booting (about 20 to 40 ms; longer with NODE_EXTRA_CA_CERTS, which Node 20 reads
+// before running any code), and the kernel's default action applies, as it does for
+// every Node.js program.
 
 export type CaughtSignal = 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2' | 'SIGTERM' | 'SIGINT';
 export const CAUGHT_SIGNALS: readonly CaughtSignal[] = ['SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGTERM', 'SIGINT'];
 
-let sink: ((signal: CaughtSignal) => void) | undefined;
-const early: CaughtSignal[] = [];
-let caught = false;
+/** Shared with cli/baton.cts through a global: the signals caught so far, and where the next go. */
+interface Caught {
+  early: CaughtSignal[];
+  sink: ((signal: CaughtSignal) => void) | undefined;
+}
+const KEY = Symbol.for('baton.early-signals');
 
-/** Catches the master's signals from now on; until deliverSignals() they are kept in order. */
+function shared(): Caught | undefined {
+  return (globalThis as Record<symbol, Caught | undefined>)[KEY];
+}
+
+/** Catches the master's signals from now on (once per process); until deliverSignals() they are kept in order. */
 export function catchSignals(): void {
-  if (caught) return;
-  caught = true;
+  if (shared()) return;
+  const state: Caught = { early: [], sink: undefined };
+  (globalThis as Record<symbol, Caught>)[KEY] = state;
   for (const signal of CAUGHT_SIGNALS) {
     process.on(signal, () => {
-      if (sink) sink(signal);
-      else early.push(signal);
+      if (state.sink) state.sink(signal);
+      else state.early.push(signal);
     });
   }
 }
@@ -28,11 +39,12 @@ export function catchSignals(): void {
 /** Sends every signal caught so far, then every later one, to `to`. */
 export function deliverSignals(to: (signal: CaughtSignal) => void): void {
   catchSignals();
-  sink = to;
-  for (const signal of early.splice(0)) to(signal);
+  const state = shared()!;
+  state.sink = to;
+  for (const signal of state.early.splice(0)) to(signal);
 }
 
 /** True if signals are being caught (the process is, or is becoming, a master). */
 export function catchingSignals(): boolean {
-  return caught;
+  return shared() !== undefined;
 }

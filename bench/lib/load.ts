@@ -7,7 +7,7 @@
 import http from 'node:http';
 import { get } from './request.js';
 
-export const CLIENT_KINDS = ['keepalive', 'sparse', 'fresh'] as const;
+export const CLIENT_KINDS = ['keepalive', 'sparse', 'fresh', 'upload'] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];
 
 /** How many clients of each kind, and how often a client asks for /slow. */
@@ -18,6 +18,8 @@ export interface LoadMix {
   sparse: number;
   /** Clients that open a new connection for every request. */
   fresh: number;
+  /** Keep-alive clients that POST a body of UPLOAD_BYTES to /upload, one after another. */
+  upload?: number;
   /** Every n-th request of a client is /slow (about 200 ms); 0 for none. */
   slowEvery: number;
 }
@@ -50,6 +52,10 @@ export interface RunningLoad {
   stop(): Promise<LoadRecords>;
 }
 
+/** What an upload client sends: 64 KB, as a form post or a small file would be. */
+export const UPLOAD_BYTES = 64 * 1024;
+const UPLOAD_BODY = Buffer.alloc(UPLOAD_BYTES, 'x');
+
 /** The tag stored for a request of this client kind and path. */
 export function tagOf(kind: ClientKind, slow: boolean): number {
   return CLIENT_KINDS.indexOf(kind) * 2 + (slow ? 1 : 0);
@@ -72,8 +78,9 @@ export function startLoad(options: LoadOptions): RunningLoad {
 
   const request = async (kind: ClientKind, agent: http.Agent | false, slow: boolean) => {
     const start = performance.now();
-    const path = slow ? '/slow' : '/fast';
-    const outcome = await get({ port: options.port, path, agent, timeoutMs });
+    const upload = kind === 'upload';
+    const path = upload ? '/upload' : slow ? '/slow' : '/fast';
+    const outcome = await get({ port: options.port, path, agent, timeoutMs, ...(upload ? { body: UPLOAD_BODY } : {}) });
     if (!outcome.ok) return fail(outcome.kind, `${kind} ${path}: ${outcome.detail}`);
     records.okStart.push(start);
     records.okLatency.push(performance.now() - start);
@@ -100,6 +107,7 @@ export function startLoad(options: LoadOptions): RunningLoad {
   for (let i = 0; i < options.mix.keepalive; i++) clients.push(client('keepalive', keptAlive(), () => 0));
   for (let i = 0; i < options.mix.sparse; i++) clients.push(client('sparse', keptAlive(), () => 20 + Math.random() * 380));
   for (let i = 0; i < options.mix.fresh; i++) clients.push(client('fresh', false, () => 0));
+  for (let i = 0; i < (options.mix.upload ?? 0); i++) clients.push(client('upload', keptAlive(), () => 0));
 
   const done = Promise.all(clients).then(() => {
     for (const agent of agents) agent.destroy();

@@ -16,6 +16,8 @@ export interface GetOptions {
   onSocket?: (socket: Socket) => void;
   /** Sees the response as soon as its headers arrive. */
   onResponse?: (res: http.IncomingMessage) => void;
+  /** A body to POST (an upload) instead of a GET. */
+  body?: Buffer;
 }
 
 /** Sends the request; resolves (never rejects) with what came of it. */
@@ -28,8 +30,10 @@ export function get(options: GetOptions): Promise<Outcome> {
       resolve(outcome);
     };
     const failed = (kind: string, detail: string) => settle({ ok: false, kind, detail });
-    const headers = options.agent ? {} : { connection: 'close' };
-    const req = http.request({ host: '127.0.0.1', port: options.port, path: options.path, agent: options.agent, headers }, (res) => {
+    const headers: http.OutgoingHttpHeaders = options.agent ? {} : { connection: 'close' };
+    if (options.body) headers['content-length'] = options.body.length;
+    const method = options.body ? 'POST' : 'GET';
+    const req = http.request({ host: '127.0.0.1', port: options.port, path: options.path, method, agent: options.agent, headers }, (res) => {
       options.onResponse?.(res);
       let body = '';
       res.setEncoding('utf8');
@@ -47,7 +51,7 @@ export function get(options: GetOptions): Promise<Outcome> {
       req.destroy();
     });
     req.on('error', (err: NodeJS.ErrnoException) => failed(err.code ?? err.message, err.message));
-    req.end();
+    req.end(options.body);
   });
 }
 

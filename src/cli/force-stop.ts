@@ -67,7 +67,7 @@ function pidFromFile(pidFile: string | undefined, control: string): number {
 /** True if the pid runs baton's CLI as a master ("start" or an upgrade's "__successor"). */
 export function isBatonMaster(pid: number): boolean {
   const argv = commandLine(pid);
-  return argv.some((arg, i) => (arg.endsWith('/cli/main.js') || basename(arg) === 'baton') && ['start', '__successor'].includes(argv[i + 1] ?? ''));
+  return argv.some((arg, i) => (arg.endsWith('/cli/main.js') || arg.endsWith('/cli/baton.cjs') || basename(arg) === 'baton') && ['start', '__successor'].includes(argv[i + 1] ?? ''));
 }
 
 async function gone(pid: number, timeoutMs: number): Promise<boolean> {

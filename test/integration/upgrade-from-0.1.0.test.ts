@@ -23,20 +23,10 @@ async function start010(t: Hooks): Promise<{ release: Installed; app: string; cl
   assert.equal(release.version, '0.1.0');
   const app = useFixture(release.dir, 'app.mjs');
   const cluster = await Cluster.start({ cli: release.cli, app, dir: release.dir, workers: 2 });
-  // Before the teardown, every master and worker the log named joins those it kills,
-  // so a successor started by an upgrade that never answered is killed too.
-  t.after(() => {
-    trackLogged(cluster);
-    return cluster.destroy();
-  });
+  // The teardown kills every master and worker the log named too (Cluster.destroy),
+  // so a successor started by an upgrade that never answered is killed as well.
+  t.after(() => cluster.destroy());
   return { release, app, cluster };
-}
-
-/** Remembers for teardown every master and worker pid the master log (old and new masters') has named. */
-function trackLogged(cluster: Cluster): void {
-  const all = (re: RegExp) => [...cluster.output.matchAll(re)].map((m) => Number(m[1]));
-  cluster.track(all(/upgrade: started new master (\d+)/g), true);
-  cluster.track(all(/worker \d+ started \(pid (\d+)/g));
 }
 
 function mixedLoad(t: Hooks, port: number): Load {
@@ -78,7 +68,7 @@ test('a 0.1.0 master reloads onto this build deployed in place, then upgrades to
   for (let i = 1; i <= 3; i++) {
     const previous = masters.at(-1)!;
     const result = await cluster.cli(['upgrade']);
-    trackLogged(cluster);
+    cluster.trackLogged();
     assert.equal(result.code, 0, `upgrade ${i} failed:\n${result.stderr}\n${cluster.output.slice(-3000)}`);
     const status = await cluster.status();
     assert.ok(!masters.includes(status.pid), `upgrade ${i} made a new master process`);
@@ -123,7 +113,7 @@ test('a broken app fails the upgrade from 0.1.0 to this build, and the 0.1.0 mas
   copyFileSync(join(FIXTURES, 'crash-on-boot.mjs'), app);
   const outputBefore = cluster.output.length;
   const broken = await cluster.cli(['upgrade']);
-  trackLogged(cluster);
+  cluster.trackLogged();
   copyFileSync(join(FIXTURES, 'app.mjs'), app);
   assert.equal(broken.code, 1, `the upgrade should fail:\n${broken.stdout}${broken.stderr}`);
   assert.match(broken.stderr, /the new master failed: the cluster did not start: .*exited with code 1 before it was ready/);
@@ -151,7 +141,7 @@ test('a broken app fails the upgrade from 0.1.0 to this build, and the 0.1.0 mas
 
   // With the app fixed, the same 0.1.0 master upgrades.
   const fixed = await cluster.cli(['upgrade']);
-  trackLogged(cluster);
+  cluster.trackLogged();
   assert.equal(fixed.code, 0, `${fixed.stderr}\n${cluster.output.slice(-3000)}`);
   assert.notEqual((await cluster.status()).pid, before.pid);
 });

@@ -7,12 +7,13 @@ import { tmpdir } from 'node:os';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { identify, signal, terminate } from '../../src/procfs.js';
+import { commandLine, identify, signal, terminate } from '../../src/procfs.js';
 import type { Proc } from '../../src/procfs.js';
 import type { StatusSnapshot } from '../../src/protocol/control.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+/** The baton command as npm installs it (package.json's bin). */
+export const CLI = join(ROOT, 'dist', 'src', 'cli', 'baton.cjs');
 export const FIXTURES = join(ROOT, 'test', 'fixtures', 'apps');
 
 export interface CliResult {
@@ -199,6 +200,7 @@ export class Cluster {
 
   /** Stops every master and worker whatever state they are in: TERM, then KILL by pid. */
   async destroy(): Promise<void> {
+    this.trackLogged();
     // Each pid is known with its start time, so a pid reused since is never signalled.
     const known = (map: Map<number, Proc | undefined>) => [...map.values()].filter((p): p is Proc => p !== undefined);
     await terminate(known(this.masterPids), 10_000);
@@ -207,6 +209,21 @@ export class Cluster {
       await this.exit;
     }
     for (const p of known(this.knownPids)) signal(p, 'SIGKILL');
+    // A process this helper never saw (a successor a failed test did not track) may
+    // still hold the master's stdout and stderr: let go of them, so the test file exits.
+    this.child.stdout?.destroy();
+    this.child.stderr?.destroy();
+  }
+
+  /**
+   * Remembers every master and worker the log has named so far (an upgrade's successor
+   * and its workers). A pid learned this late may have been reused, so only a process
+   * that still runs baton's code (its command line names dist/src/) is taken.
+   */
+  trackLogged(): void {
+    const all = (re: RegExp) => [...this.output.matchAll(re)].map((m) => Number(m[1])).filter((pid) => commandLine(pid).some((a) => a.includes('/dist/src/')));
+    this.track(all(/upgrade: started new master (\d+)/g), true);
+    this.track(all(/worker \d+ started \(pid (\d+)/g));
   }
 }
 
