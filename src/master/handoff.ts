@@ -1,8 +1,11 @@
 // The route of a moved connection. A draining worker stops reading an idle keep-alive
-// connection and sends its handle, unread, to the master (worker/drain.ts); the master
-// gives it to a ready worker of the newest generation, round robin, or else to the
-// other master of an upgrade; the receiving worker serves it as if it had accepted it
-// (worker/runtime.ts). The master only forwards the handle and never reads from it.
+// connection and sends its handle, unread, to the master (worker/drain.ts); so does a
+// worker above its share with a connection it has just accepted (worker/balance.ts).
+// The master gives it to the ready worker with the fewest connections (of the newest
+// generation, for a draining worker's), or else to the other master of an upgrade; the
+// receiving worker serves it as if it had accepted it (worker/runtime.ts). The master
+// only forwards the handle and never reads from it. It counts what it routes, so a
+// burst of connections spreads before the workers' next reports.
 import { WORKER_PROTOCOL_VERSION } from '../protocol/worker.js';
 import type { MasterMessage } from '../protocol/worker.js';
 import type { WorkerState } from './lifecycle.js';
@@ -18,6 +21,15 @@ export interface RoutableWorker {
   readonly generation: number;
   readonly state: WorkerState;
   readonly proc: { send(message: MasterMessage, handle?: object, done?: (sent: boolean) => void): void };
+  /** Its open connections at its last report. */
+  readonly stats: { connections: number } | undefined;
+  /** Connections routed to it (plus) or passed on by it (minus) since that report. */
+  routed: number;
+}
+
+/** A worker's open connections, as far as the master knows now. */
+export function load(worker: RoutableWorker): number {
+  return Math.max(0, (worker.stats?.connections ?? 0) + worker.routed);
 }
 
 /** Picks the worker (or the other master) that takes a moved connection. */
@@ -33,13 +45,24 @@ export class HandoffRouter {
     return false;
   }
 
-  /** Sends the connection on; closes our copy once sent, or at once if nobody can take it. */
-  route(workers: Iterable<RoutableWorker>, from: RoutableWorker | undefined, key: string, hops: number, handle: NativeHandle): void {
-    const ready = [...workers].filter((w) => w !== from && w.state === 'ready');
-    const newest = Math.max(...ready.map((w) => w.generation));
-    const pool = ready.filter((w) => w.generation === newest);
-    const target = pool[this.cursor++ % Math.max(1, pool.length)];
+  /**
+   * Sends the connection on; closes our copy once sent, or at once if nobody can take it.
+   * `shed`: a fresh connection from a worker above its share, which may get it back if
+   * it is the least loaded after all (so it is never dropped for want of another worker).
+   */
+  route(workers: Iterable<RoutableWorker>, from: RoutableWorker | undefined, key: string, hops: number, handle: NativeHandle, shed = false): void {
+    const others = [...workers].filter((w) => w.state === 'ready' && w !== from);
+    // A draining worker's connections go to the newest generation; a shed one to anyone
+    // (back to its own worker only if there is no other).
+    const newest = Math.max(...others.map((w) => w.generation));
+    const pool = shed ? others : others.filter((w) => w.generation === newest);
+    const least = Math.min(...pool.map(load));
+    const candidates = pool.filter((w) => load(w) === least);
+    const target = candidates[this.cursor++ % Math.max(1, candidates.length)] ?? (shed && from?.state === 'ready' ? from : undefined);
     if (target) {
+      // A draining worker counted what it hands on; a shed connection was never counted.
+      if (from && !shed && target !== from) from.routed--;
+      if (target !== from) target.routed++;
       target.proc.send({ v: WORKER_PROTOCOL_VERSION, type: 'adopt', key, hops }, handle, () => handle.close());
     } else if (this.external) {
       this.external(key, hops, handle);

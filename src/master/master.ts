@@ -197,7 +197,8 @@ export class Master {
       case 'ready-timeout':
       case 'stable':
       case 'wake':
-      case 'spawn-failed': {
+      case 'spawn-failed':
+      case 'balance': {
         if (item.type === 'worker-exit') this.status.forget(item.worker.proc.pid);
         const fact = this.cluster.apply(item);
         if (fact) this.runOf()?.notice(fact);

@@ -6,7 +6,8 @@
 import type { SupervisorCounters } from '../protocol/handover.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import type { BackoffPolicy } from './backoff.js';
-import { HandoffRouter } from './handoff.js';
+import { HandoffRouter, load } from './handoff.js';
+import { WORKER_PROTOCOL_VERSION } from '../protocol/worker.js';
 import { applyEvent } from './worker-events.js';
 import type { HandoffRoute, NativeHandle } from './handoff.js';
 import { transition } from './lifecycle.js';
@@ -14,6 +15,9 @@ import type { WorkerState } from './lifecycle.js';
 import type { Logger } from './log.js';
 import type { WorkerStats } from '../protocol/worker.js';
 import type { ExitInfo, MasterOs, Timer, WorkerHandle, WorkerSpec } from './os.js';
+
+/** How soon after a change of the connection counts the workers hear the new total. */
+const BALANCE_MS = 25;
 
 export interface Slot {
   /** 1..N, stable across reloads and upgrades. */
@@ -50,6 +54,8 @@ export interface Worker {
   stuck: boolean;
   /** Requests per second between its last two reports. */
   requestRate: number | undefined;
+  /** Connections routed to it (plus) or passed on by it (minus) since its last report. */
+  routed: number;
   /** While draining: when the master sends it SIGTERM. */
   drainDeadline: number | undefined;
 }
@@ -68,7 +74,9 @@ export type ClusterEvent =
   | { type: 'stable'; worker: Worker }
   | { type: 'wake' }
   /** spawn() threw: the worker never ran. */
-  | { type: 'spawn-failed'; worker: Worker; reason: string };
+  | { type: 'spawn-failed'; worker: Worker; reason: string }
+  /** Time to tell the workers the cluster's connection total. */
+  | { type: 'balance' };
 
 /** The settings the cluster reads at each spawn and drain (a reload may change them). */
 export interface ClusterSettings {
@@ -94,6 +102,7 @@ export class Cluster {
   readonly router = new HandoffRouter();
   /** Slots whose old workers drain only once every one of them has its wanted worker ready (a reload batch). */
   barrier: Set<Slot> | undefined;
+  private balanceTimer: Timer | undefined;
   /** Old workers held back by --max-draining (each is logged once). */
   private readonly waitingToDrain = new WeakSet<Worker>();
 
@@ -220,6 +229,24 @@ export class Cluster {
     return { nextId: this.nextId, nextGeneration: this.nextGeneration, generation: this.generation, restarts: this.slots.map((s) => s.restarts) };
   }
 
+  /**
+   * Tells every ready worker the cluster's open connections (what its share is taken
+   * from), at most every BALANCE_MS: after a burst of passed-on connections it goes out
+   * within that, in steady state once per round of reports.
+   */
+  balanceSoon(): void {
+    if (this.settings.workers < 2 || this.balanceTimer) return;
+    this.balanceTimer = this.os.timer(BALANCE_MS, () => this.post({ type: 'balance' }));
+  }
+
+  /** The balance timer is due: tell every ready worker the cluster's total. */
+  sendBalance(): void {
+    this.balanceTimer = undefined;
+    const ready = [...this.workers].filter((w) => w.state === 'ready');
+    const total = ready.reduce((sum, w) => sum + load(w), 0);
+    for (const w of ready) w.proc.send({ v: WORKER_PROTOCOL_VERSION, type: 'balance', total });
+  }
+
   /** A connection from outside (the other master): give it to a ready worker. */
   adopt(key: string, hops: number, handle: NativeHandle): void {
     this.router.route(this.workers, undefined, key, hops, handle);
@@ -300,6 +327,7 @@ export class Cluster {
       stats: undefined,
       stuck: false,
       requestRate: undefined,
+      routed: 0,
       drainDeadline: undefined,
     };
     try {

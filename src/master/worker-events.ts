@@ -27,6 +27,9 @@ export function applyEvent(cluster: Cluster, event: ClusterEvent): Fact | undefi
       return undefined;
     case 'spawn-failed':
       return { kind: 'failed', worker: event.worker, reason: event.reason };
+    case 'balance':
+      cluster.sendBalance();
+      return undefined;
   }
 }
 
@@ -34,7 +37,8 @@ function onMessage(cluster: Cluster, worker: Worker, raw: unknown, handle: unkno
   if (!isBatonMessage(raw)) return undefined;
   const message = raw as WorkerMessage;
   if (message.type === 'handoff' && handle) {
-    cluster.router.route(cluster.workers, worker, message.key, message.hops, handle as NativeHandle);
+    cluster.router.route(cluster.workers, worker, message.key, message.hops, handle as NativeHandle, message.shed === true);
+    cluster.balanceSoon();
     return undefined;
   }
   if (message.type === 'stats') {
@@ -50,6 +54,8 @@ function onMessage(cluster: Cluster, worker: Worker, raw: unknown, handle: unkno
       ...(message.eventLoopUtilization === undefined ? {} : { eventLoopUtilization: message.eventLoopUtilization }),
       at: now,
     };
+    worker.routed = 0;
+    cluster.balanceSoon();
     return undefined;
   }
   if (message.type !== 'ready' || worker.state !== 'starting') return undefined;

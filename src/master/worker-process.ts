@@ -32,6 +32,8 @@ export interface SpawnOptions {
   env: NodeJS.ProcessEnv;
   listeners: readonly Listener[];
   waitReady: boolean;
+  /** With two or more workers: balance connections across this many. */
+  balanceWorkers?: number;
   /** Where each line of its stdout and stderr goes, tagged with the worker's identity. */
   output: (line: WorkerLine) => void;
 }
@@ -69,6 +71,7 @@ export class WorkerProcess {
       generation: options.generation,
       listeners,
       waitReady: options.waitReady,
+      ...(options.balanceWorkers && options.balanceWorkers > 1 ? { balance: { workers: options.balanceWorkers } } : {}),
     };
     const firstTcp = options.listeners.find((l) => l.port !== undefined);
     const env: NodeJS.ProcessEnv = {

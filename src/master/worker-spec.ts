@@ -19,6 +19,7 @@ export function workerSpec(options: MasterOptions, listeners: readonly Listener[
     env: options.env,
     listeners,
     waitReady: options.waitReady,
+    balanceWorkers: options.workers,
     output: (line) => log.worker(line),
   };
 }

@@ -26,6 +26,11 @@ export interface WorkerBootstrap {
   listeners: WorkerListener[];
   /** The app reports readiness itself with ready() from baton/worker. */
   waitReady: boolean;
+  /**
+   * The cluster's size, when the master balances connections (absent from 0.1.0
+   * masters, whose workers never pass a fresh connection on).
+   */
+  balance?: { workers: number };
 }
 
 /** What a worker reports about itself, every second and when it starts draining. */
@@ -44,8 +49,12 @@ export interface WorkerStats {
 /** Worker → master. */
 export type WorkerMessage =
   | { v: number; type: 'ready' }
-  /** An idle keep-alive connection, sent with its handle, for a live worker to adopt. */
-  | { v: number; type: 'handoff'; key: string; hops: number }
+  /**
+   * A connection, sent with its handle, for another worker to adopt: an idle keep-alive
+   * one from a draining worker, or (`shed`, added after 0.1.0) a fresh one, not yet read,
+   * from a worker above its share.
+   */
+  | { v: number; type: 'handoff'; key: string; hops: number; shed?: boolean }
   /**
    * Added after 0.1.0 (older masters ignore it). Sent every second from the worker's own
    * event loop: it is also the heartbeat that tells a stuck worker from a busy one.
@@ -60,7 +69,9 @@ export type MasterMessage =
    */
   | { v: number; type: 'drain'; handoff: boolean; timeoutMs?: number }
   /** Serve this connection (sent with its handle) as if accepted on listener `key`. */
-  | { v: number; type: 'adopt'; key: string; hops: number };
+  | { v: number; type: 'adopt'; key: string; hops: number }
+  /** The cluster's open connections, as the master counts them: a worker above its share passes new ones on. */
+  | { v: number; type: 'balance'; total: number };
 
 /** Narrows an IPC payload to a baton message of our protocol version. */
 export function isBatonMessage(value: unknown): value is { v: number; type: string } {

@@ -12,6 +12,7 @@ import type { MasterMessage, WorkerBootstrap, WorkerListener, WorkerMessage } fr
 import { matchListeners, normalizeListenArgs } from './listen-map.js';
 import { LoopMonitor } from './loop-monitor.js';
 import { FdWatch, openFilesLimit } from './fd-watch.js';
+import { Balancer } from './balance.js';
 
 type Listen = (this: net.Server, ...args: unknown[]) => net.Server;
 type NativeHandle = { close?: () => void; onconnection?: (err: number, handle: object) => void };
@@ -57,6 +58,15 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
     },
   });
 
+  const balancer = boot.balance
+    ? new Balancer(
+        boot.balance.workers,
+        () => drainer.counts().connections,
+        () => !drainer.isDraining,
+        (key, handle, done) => send({ v: WORKER_PROTOCOL_VERSION, type: 'handoff', key, hops: 0, shed: true }, handle, (err) => done(err === null)),
+      )
+    : undefined;
+
   const maybeReady = () => {
     if (readySent || !readyCalled || drainer.isDraining) return;
     if (!listeners.every((l) => listening.has(l.key))) return;
@@ -73,6 +83,8 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
     acceptors.set(listener.key, server);
     server.once('listening', () => {
       listening.add(listener.key);
+      const acceptor = (server as net.Server & { _handle?: object | null })._handle;
+      if (balancer && acceptor) balancer.wrap(acceptor, listener.key);
       maybeReady();
     });
     const start = () => originalListen.call(server, { fd: listener.fd, backlog });
@@ -111,13 +123,15 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
     const message = raw as MasterMessage;
     if (message.type === 'drain') drain(message.handoff, message.timeoutMs ?? DEFAULT_DRAIN_MS);
     else if (message.type === 'adopt' && handle) adopt(message.key, message.hops, handle);
+    else if (message.type === 'balance') balancer?.setTotal(message.total);
   });
 
   const adopt = (key: string, hops: number, handle: NativeHandle) => {
     const server = acceptors.get(key) as (net.Server & { _handle?: NativeHandle | null }) | undefined;
     const acceptor = server?._handle;
     if (!drainer.isDraining && acceptor && typeof acceptor.onconnection === 'function') {
-      // Exactly what node does with a socket it accepted itself.
+      // Exactly what node does with a socket it accepted itself (and never passed on again).
+      if (balancer?.accept(acceptor, handle)) return;
       acceptor.onconnection(0, handle);
       return;
     }

@@ -1,0 +1,73 @@
+// Even spread at direct-accept speed. Workers accept straight from the shared socket,
+// and the kernel's wake-up order lets one worker take most of a burst of connections.
+// So a worker that accepts a connection while it holds more than its share (the
+// cluster's open connections, as the master last told it, over the number of workers,
+// plus some slack) passes that connection on, unread, to the master, which gives it to
+// the worker with the fewest. Cost: one IPC hop, for those connections only; a cluster
+// already in balance, or traffic of short connections, pays nothing. The connection's
+// handle moves before a byte is read, so nothing is lost or reordered (as for an idle
+// connection moved during a drain).
+
+/** A libuv stream handle, as node's acceptor callback receives it. */
+export type ClientHandle = { close?: () => void; readStop?: () => number };
+type OnConnection = (err: number, handle: ClientHandle) => void;
+type Acceptor = { onconnection?: OnConnection };
+
+/** Decides, per accepted connection, whether to keep it or pass it on. */
+export class Balancer {
+  private total = 0;
+  /** Passed on but not yet written to the master: still ours to count. */
+  private inFlight = 0;
+  private readonly originals = new WeakMap<object, OnConnection>();
+
+  constructor(
+    /** Workers in the cluster. */
+    private readonly workers: number,
+    /** Connections this worker holds now. */
+    private readonly held: () => number,
+    /** Whether to balance at all now (not while draining). */
+    private readonly active: () => boolean,
+    /** Sends a connection to the master; `done(false)` if it could not be written. */
+    private readonly passOn: (key: string, handle: ClientHandle, done: (sent: boolean) => void) => void,
+  ) {}
+
+  /** The master's count of the cluster's open connections. */
+  setTotal(total: number): void {
+    this.total = Math.max(0, total);
+  }
+
+  /** True if a connection accepted now would put this worker above its share. */
+  overShare(): boolean {
+    if (this.workers < 2 || !this.active()) return false;
+    const share = Math.ceil(this.total / this.workers);
+    // Slack: small counts move rarely, large ones stay within a quarter of the share.
+    const slack = Math.max(2, Math.ceil(share / 4));
+    return this.held() + this.inFlight >= share + slack;
+  }
+
+  /** Intercepts the server's accepts on listener `key`; returns how to accept without balancing. */
+  wrap(acceptor: Acceptor, key: string): OnConnection | undefined {
+    const original = acceptor.onconnection;
+    if (typeof original !== 'function') return undefined;
+    this.originals.set(acceptor, original);
+    acceptor.onconnection = (err: number, handle: ClientHandle) => {
+      if (err || !handle || !this.overShare()) return original.call(acceptor, err, handle);
+      // Not a byte has been read: reading has not started on this handle.
+      this.inFlight++;
+      this.passOn(key, handle, (sent) => {
+        this.inFlight--;
+        if (sent) handle.close?.();
+        else original.call(acceptor, 0, handle);
+      });
+    };
+    return original;
+  }
+
+  /** The acceptor's own callback, for a connection another worker passed here (never passed on again). */
+  accept(acceptor: Acceptor, handle: ClientHandle): boolean {
+    const original = this.originals.get(acceptor) ?? acceptor.onconnection;
+    if (typeof original !== 'function') return false;
+    original.call(acceptor, 0, handle);
+    return true;
+  }
+}

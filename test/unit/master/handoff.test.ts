@@ -1,0 +1,67 @@
+// Where a moved connection goes: the ready worker with the fewest connections (as last
+// reported, plus what the master has routed since), of the newest generation for a
+// draining worker's; a fresh connection shed by a busy worker goes to anyone else, and
+// back to its own worker only when there is no other.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { HandoffRouter, load } from '../../../src/master/handoff.js';
+import type { RoutableWorker } from '../../../src/master/handoff.js';
+import type { MasterMessage } from '../../../src/protocol/worker.js';
+
+function worker(name: string, connections: number, generation = 1, state: RoutableWorker['state'] = 'ready') {
+  const got: string[] = [];
+  const w: RoutableWorker & { name: string; got: string[] } = {
+    name,
+    got,
+    generation,
+    state,
+    stats: { connections },
+    routed: 0,
+    proc: { send: (m: MasterMessage, _h?: object, done?: (sent: boolean) => void) => (got.push(m.type), done?.(true)) },
+  };
+  return w;
+}
+const handle = () => ({ close: () => {} });
+
+test('a burst of shed connections spreads over the others by count, never back to the busy one', () => {
+  const router = new HandoffRouter();
+  const busy = worker('busy', 2);
+  const others = [worker('a', 0), worker('b', 0), worker('c', 0)];
+  const all = [busy, ...others];
+  for (let i = 0; i < 30; i++) router.route(all, busy, 'k', 0, handle(), true);
+  assert.deepEqual(others.map((w) => w.got.length), [10, 10, 10]);
+  assert.equal(busy.got.length, 0);
+  assert.equal(busy.routed, 0, 'a shed connection was never counted by its worker');
+  assert.deepEqual(others.map(load), [10, 10, 10]);
+});
+
+test('a shed connection goes back to its worker when it is the only one ready', () => {
+  const router = new HandoffRouter();
+  const only = worker('only', 5);
+  const starting = worker('new', 0, 1, 'starting');
+  router.route([only, starting], only, 'k', 0, handle(), true);
+  assert.deepEqual(only.got, ['adopt']);
+});
+
+test('a draining worker\'s idle connections go to the least loaded of the newest generation', () => {
+  const router = new HandoffRouter();
+  const draining = worker('old', 6, 1, 'draining');
+  const old = worker('old-ready', 0, 1);
+  const fresh = [worker('n1', 4, 2), worker('n2', 1, 2)];
+  for (let i = 0; i < 5; i++) router.route([draining, old, ...fresh], draining, 'k', 0, handle());
+  assert.equal(old.got.length, 0, 'not to an older generation');
+  assert.deepEqual(fresh.map((w) => w.got.length), [1, 4], 'the least loaded first, until they are even');
+  assert.equal(draining.routed, -5, 'what it hands on no longer counts as its');
+});
+
+test('with nobody to take it, a draining worker\'s connection goes to the other master, or is closed', () => {
+  const router = new HandoffRouter();
+  const draining = worker('old', 1, 1, 'draining');
+  let closed = false;
+  router.route([draining], draining, 'k', 0, { close: () => (closed = true) });
+  assert.equal(closed, true);
+  const sent: string[] = [];
+  router.external = (key) => sent.push(key);
+  router.route([draining], draining, 'k2', 0, handle());
+  assert.deepEqual(sent, ['k2']);
+});
