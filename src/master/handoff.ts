@@ -13,8 +13,8 @@ import type { WorkerState } from './lifecycle.js';
 /** A native socket handle passed between processes; the holder closes its copy. */
 export type NativeHandle = { close(): void };
 
-/** Where idle connections go when no local worker can take them (the other master). */
-export type HandoffRoute = (key: string, hops: number, handle: NativeHandle) => void;
+/** Where idle connections go when no local worker can take them (the other master); `written` once the handle is on its way. */
+export type HandoffRoute = (key: string, hops: number, handle: NativeHandle, written: () => void) => void;
 
 /** What the router needs to know of a worker. */
 export interface RoutableWorker {
@@ -36,6 +36,13 @@ export function load(worker: RoutableWorker): number {
 export class HandoffRouter {
   /** The other master of an upgrade, when it can take connections. */
   external: HandoffRoute | undefined;
+  /**
+   * Handles on their way to the other master. A master that exits with one unwritten
+   * closes it, and the client sees a reset: it waits until this is 0.
+   */
+  inFlight = 0;
+  /** Told when the last handle in flight has been written (so the master can exit). */
+  onWritten: (() => void) | undefined;
   private cursor = 0;
 
   /** True if a connection from `from` has somewhere to go: another ready worker, or the other master. */
@@ -65,7 +72,12 @@ export class HandoffRouter {
       if (target !== from) target.routed++;
       target.proc.send({ v: WORKER_PROTOCOL_VERSION, type: 'adopt', key, hops }, handle, () => handle.close());
     } else if (this.external) {
-      this.external(key, hops, handle);
+      this.inFlight++;
+      this.external(key, hops, handle, () => {
+        handle.close();
+        this.inFlight--;
+        if (this.inFlight === 0) this.onWritten?.();
+      });
     } else {
       handle.close();
     }

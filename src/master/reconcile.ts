@@ -119,6 +119,7 @@ export class Cluster {
       this.nextGeneration = resume.nextGeneration;
       this.generation = resume.generation;
     }
+    this.router.onWritten = () => this.post({ type: 'wake' });
     this.slots = Array.from({ length: settings.workers }, (_, i) => ({
       index: i + 1,
       generation: 0,

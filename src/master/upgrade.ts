@@ -178,7 +178,7 @@ function commit(master: Master, run: UpgradeRun, ready: { pid: number; node: str
   master.endpoints.closeMetrics();
   master.log.info(`upgrade: new master ${ready.pid} (node ${ready.node}) is ready; draining this master's workers`);
   const successor = run.successor!;
-  master.cluster.setExternalRoute((key, hops, handle) => successor.send({ v: HANDOVER_V2, type: 'adopt', key, hops }, handle, () => handle.close()));
+  master.cluster.setExternalRoute((key, hops, handle, written) => successor.send({ v: HANDOVER_V2, type: 'adopt', key, hops }, handle, written));
   master.cluster.drainAll(true);
   // The workers drain in the background: the successor takes the control socket now.
   master.endpoints.releaseControl();
@@ -206,7 +206,8 @@ function handedOver(master: Master, run: UpgradeRun, pid: number): void {
 
 /** After each item once handed over: exit when the workers have drained and a carried stop is done. */
 export function lingerOrExit(master: Master, run: UpgradeRun): void {
-  if (master.state.kind !== 'handed-over' || !master.cluster.idle()) return;
+  // Every worker gone, and every connection they handed on written to the new master.
+  if (master.state.kind !== 'handed-over' || !master.cluster.idle() || master.cluster.router.inFlight > 0) return;
   if (run.carried.length > 0 && !run.carryDone) return;
   if (!run.answered && run.result) {
     run.answered = true;

@@ -55,6 +55,8 @@ export interface Load {
   okCount(): number;
   /** Successful responses to requests sent after `ms` (on the now() clock), optionally only those matching. */
   okSince(ms: number, match?: (sample: Sample) => boolean): number;
+  /** The successful responses so far to requests sent after `ms`, while the load runs on. */
+  samplesSince(ms: number): Sample[];
   /** Stops every client (each finishes its current request) and returns the report. */
   stop(): Promise<LoadReport>;
   /** Resolves with the report when the load reaches its bounds by itself. */
@@ -154,6 +156,7 @@ export function startLoad(options: LoadOptions): Load {
     okCount: () => report.ok,
     okSince: (ms: number, match?: (sample: Sample) => boolean) =>
       report.samples.reduce((n, s) => (s.start > ms && (!match || match(s)) ? n + 1 : n), 0),
+    samplesSince: (ms: number) => report.samples.filter((s) => s.start > ms),
     finished: all,
     stop() {
       stopped = true;
