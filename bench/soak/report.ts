@@ -111,7 +111,7 @@ function markdown(r: SoakReport): string {
   return [
     `# Soak, ${r.date.slice(0, 10)}: ${ok ? 'passed' : 'FAILED'}`,
     '',
-    `${r.minutes} minutes on Node.js ${r.node}, ${r.workers} workers, mixed load (4 keep-alive, 4 sparse keep-alive, 2 new-connection, 2 upload clients posting 64 KB), a reload every ${r.reloadEveryMs / 1000} s and a master upgrade every ${r.upgradeEveryMs / 1000} s: ${r.reloads} reloads and ${r.upgrades} upgrades, ${masters} masters in all.`,
+    `${plural(r.minutes, 'minute')} on Node.js ${r.node}, ${plural(r.workers, 'worker')}, mixed load (4 keep-alive, 4 sparse keep-alive, 2 new-connection, 2 upload clients posting 64 KB), a reload every ${r.reloadEveryMs / 1000} s and a master upgrade every ${r.upgradeEveryMs / 1000} s: ${plural(r.reloads, 'reload')} and ${plural(r.upgrades, 'upgrade')}, ${plural(masters, 'master')} in all.`,
     '',
     '| verdict | | |',
     '|---|---|---|',
@@ -136,4 +136,8 @@ function markdown(r: SoakReport): string {
     ...rows.map((x) => `| ${(x.atMs / 1000).toFixed(0)} s | ${x.after} | ${x.reloads} | ${x.upgrades} | ${x.masterPid} | ${(x.masterRssKiB / 1024).toFixed(1)} MB | ${x.masterFds} | ${x.workers} | ${(x.workerRssKiB / 1024).toFixed(1)} MB | ${x.workerFds} | ${x.processes} |`),
     '',
   ].join('\n');
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
