@@ -68,6 +68,7 @@ export class WorkerProcess {
     const bootstrap: WorkerBootstrap = {
       v: WORKER_PROTOCOL_VERSION,
       id: options.id,
+      ...(options.slot === undefined ? {} : { slot: options.slot }),
       generation: options.generation,
       listeners,
       waitReady: options.waitReady,
@@ -79,6 +80,8 @@ export class WorkerProcess {
       [BOOTSTRAP_ENV]: JSON.stringify(bootstrap),
       BATON_WORKER_ID: String(options.id),
       BATON_GENERATION: String(options.generation),
+      // PM2's variable, which apps use to run a job on one instance only: the slot, 0..N-1.
+      ...(options.slot === undefined ? {} : { NODE_APP_INSTANCE: String(options.slot - 1), BATON_SLOT: String(options.slot) }),
     };
     if (firstTcp) env.PORT = String(firstTcp.port);
     this.child = spawn(

@@ -22,6 +22,8 @@ export type WorkerListener =
 export interface WorkerBootstrap {
   v: number;
   id: number;
+  /** The worker's slot, 1..N: stable across reloads and upgrades (absent from 0.1.0 masters). */
+  slot?: number;
   generation: number;
   listeners: WorkerListener[];
   /** The app reports readiness itself with ready() from baton/worker. */

@@ -13,6 +13,7 @@ import { matchListeners, normalizeListenArgs } from './listen-map.js';
 import { LoopMonitor } from './loop-monitor.js';
 import { FdWatch, openFilesLimit } from './fd-watch.js';
 import { Balancer } from './balance.js';
+import { installClusterCompat } from './cluster-compat.js';
 
 type Listen = (this: net.Server, ...args: unknown[]) => net.Server;
 type NativeHandle = { close?: () => void; onconnection?: (err: number, handle: object) => void };
@@ -33,6 +34,8 @@ const DEFAULT_DRAIN_MS = 30_000;
 
 /** Installs the runtime; returns its API. */
 export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
+  // Before net.Server#listen is patched below, so that baton's listen runs inside.
+  installClusterCompat(boot.slot ?? boot.id);
   const listeners = boot.listeners;
   const listening = new Set<string>();
   /** Listener key → the server in this process that accepts on it. */
