@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import { io as connect } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import { startApp } from '../support/apps.js';
-import { isAlive, waitFor } from '../support/cluster.js';
+import { join } from 'node:path';
+import { ROOT, isAlive, waitFor } from '../support/cluster.js';
 
 const CLIENTS = 20;
 
@@ -80,4 +81,25 @@ test('socket.io: clients reconnect to the new generation after a reload and an u
   assert.deepEqual(Object.keys(disconnects), ['transport close'], JSON.stringify(disconnects));
   assert.ok(clients.every((c) => c.connections >= 3), `connections per client: ${clients.map((c) => c.connections).join(' ')}`);
   t.diagnostic(`${ticks} ticks; disconnects ${JSON.stringify(disconnects)}; connections per client ${clients.map((c) => c.connections).join(' ')}`);
+});
+
+test('examples/socketio/server.mjs runs under baton and its clients reconnect across a reload', { timeout: 30_000 }, async (t) => {
+  const { cluster } = await startApp(t, join(ROOT, 'examples', 'socketio', 'server.mjs'), ['socket.io'], { workers: 2 });
+  const port = await cluster.port();
+  const generations: Array<string | undefined> = [];
+  const reasons: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const socket = connect(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnectionDelay: 50, randomizationFactor: 0 });
+    t.after(() => socket.disconnect());
+    socket.on('hello', ({ generation }: { generation: string }) => (generations[i] = generation));
+    socket.on('disconnect', (reason: string) => {
+      generations[i] = undefined;
+      reasons.push(reason);
+    });
+  }
+  await waitFor('every client on generation 1', () => generations.length === 5 && generations.every((g) => g === '1'));
+  const result = await cluster.cli(['reload']);
+  assert.equal(result.code, 0, result.stderr);
+  await waitFor('every client on generation 2', () => generations.every((g) => g === '2'), 5_000);
+  assert.ok(reasons.length >= 5 && reasons.every((r) => r === 'transport close'), reasons.join(', '));
 });

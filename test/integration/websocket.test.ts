@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startApp } from '../support/apps.js';
-import { isAlive, waitFor } from '../support/cluster.js';
+import { join } from 'node:path';
+import { ROOT, isAlive, waitFor } from '../support/cluster.js';
 import type { Cluster } from '../support/cluster.js';
 import { describeLoad, startLoad } from '../support/load.js';
 import type { Load } from '../support/load.js';
@@ -116,4 +117,17 @@ test('ws without a hook: the reload returns at once, the old worker keeps its We
   assert.deepEqual(wsReport.failures, [], describeWs(wsReport));
   assert.equal(report.failed, 0, `failed HTTP requests:\n${describeLoad(report)}`);
   t.diagnostic(`${describeWs(wsReport)}; ${describeLoad(report).split('\n')[0]}`);
+});
+
+test('examples/websocket/server.mjs runs under baton and moves its clients across a reload', { timeout: 30_000 }, async (t) => {
+  const { cluster } = await startApp(t, join(ROOT, 'examples', 'websocket', 'server.mjs'), ['ws'], { workers: 2 });
+  const clients = wsClients(t, await cluster.port());
+  await waitFor('every WebSocket to be greeted', () => allOn(clients, 1));
+  const result = await cluster.cli(['reload']);
+  assert.equal(result.code, 0, result.stderr);
+  await waitFor('every client on generation 2', () => allOn(clients, 2), 5_000);
+  const report = await clients.stop();
+  assert.ok(report.closes.length >= CLIENTS && report.closes.every((c) => c.code === 1012), describeWs(report));
+  assert.deepEqual(report.failures, []);
+  assert.match(cluster.output, /draining: closing \d+ WebSockets/);
 });

@@ -1,12 +1,16 @@
 // Fixture apps that import packages: baton's own worker API (as 'baton-supervisor/worker',
 // and as 'baton/worker' for a checkout whose package is still named baton) and devDependencies
 // such as ws or socket.io, linked into the app's temp dir as an installed app has them.
-import { mkdirSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { basename, isAbsolute, join } from 'node:path';
 import { Cluster, ROOT, tempDir, useFixture } from './cluster.js';
 import type { ClusterOptions } from './cluster.js';
 
-/** A temp dir (removed after the test) holding `fixture` as app.mjs and node_modules links to `packages`. */
+/**
+ * A temp dir (removed after the test) holding `fixture` (a file of test/fixtures/apps, or an
+ * absolute path such as an example's) as app.mjs, or under its own name when absolute, and
+ * node_modules links to `packages`.
+ */
 export function appDir(t: { after: (fn: () => unknown) => void }, fixture: string, packages: readonly string[] = []): { dir: string; app: string } {
   const tmp = tempDir();
   t.after(tmp.remove);
@@ -14,7 +18,10 @@ export function appDir(t: { after: (fn: () => unknown) => void }, fixture: strin
   mkdirSync(modules);
   for (const name of ['baton-supervisor', 'baton']) symlinkSync(ROOT, join(modules, name));
   for (const name of packages) symlinkSync(join(ROOT, 'node_modules', name), join(modules, name));
-  return { dir: tmp.dir, app: useFixture(tmp.dir, fixture) };
+  if (!isAbsolute(fixture)) return { dir: tmp.dir, app: useFixture(tmp.dir, fixture) };
+  const app = join(tmp.dir, basename(fixture));
+  copyFileSync(fixture, app);
+  return { dir: tmp.dir, app };
 }
 
 /** appDir, then a master started on it and destroyed after the test. */
