@@ -10,8 +10,8 @@ import type { WorkerState } from './lifecycle.js';
 /** A native socket handle passed between processes; the holder closes its copy. */
 export type NativeHandle = { close(): void };
 
-/** Where idle connections go when no local worker can take them (the other master). */
-export type HandoffRoute = (key: string, hops: number, handle: NativeHandle) => void;
+/** Where idle connections go when no local worker can take them (the other master); `done` once written. */
+export type HandoffRoute = (key: string, hops: number, handle: NativeHandle, done: () => void) => void;
 
 /** What the router needs to know of a worker. */
 export interface RoutableWorker {
@@ -24,7 +24,19 @@ export interface RoutableWorker {
 export class HandoffRouter {
   /** The other master of an upgrade, when it can take connections. */
   external: HandoffRoute | undefined;
+  /** Called when a connection sent to the other master has been written. */
+  onForwarded: (() => void) | undefined;
   private cursor = 0;
+  private inFlight = 0;
+
+  /**
+   * True while a connection is on its way to the other master. A master that exits then
+   * drops it with the message unwritten, and the client, whose request is unread, gets a
+   * reset: an old master lingers until this is false.
+   */
+  get forwarding(): boolean {
+    return this.inFlight > 0;
+  }
 
   /** True if a connection from `from` has somewhere to go: another ready worker, or the other master. */
   canTake(from: RoutableWorker, workers?: Iterable<RoutableWorker>): boolean {
@@ -42,7 +54,11 @@ export class HandoffRouter {
     if (target) {
       target.proc.send({ v: WORKER_PROTOCOL_VERSION, type: 'adopt', key, hops }, handle, () => handle.close());
     } else if (this.external) {
-      this.external(key, hops, handle);
+      this.inFlight++;
+      this.external(key, hops, handle, () => {
+        this.inFlight--;
+        this.onForwarded?.();
+      });
     } else {
       handle.close();
     }

@@ -108,7 +108,12 @@ export class PredecessorLink {
   onStopping(master: Master, stop: StopRun): void {
     if (this.version < 2 || this.gone) return;
     stop.handoff = true;
-    master.cluster.setExternalRoute((key, hops, handle) => this.tell({ type: 'adopt', key, hops }, handle, () => handle.close()));
+    master.cluster.setExternalRoute((key, hops, handle, done) =>
+      this.tell({ type: 'adopt', key, hops }, handle, () => {
+        handle.close();
+        done();
+      }),
+    );
   }
 
   disconnect(): void {

@@ -177,7 +177,12 @@ function commit(master: Master, run: UpgradeRun, ready: { pid: number; node: str
   master.endpoints.closeMetrics();
   master.log.info(`upgrade: new master ${ready.pid} (node ${ready.node}) is ready; draining this master's workers`);
   const successor = run.successor!;
-  master.cluster.setExternalRoute((key, hops, handle) => successor.send({ v: HANDOVER_V2, type: 'adopt', key, hops }, handle, () => handle.close()));
+  master.cluster.setExternalRoute((key, hops, handle, done) =>
+    successor.send({ v: HANDOVER_V2, type: 'adopt', key, hops }, handle, () => {
+      handle.close();
+      done();
+    }),
+  );
   master.cluster.drainAll(true);
   // The workers drain in the background: the successor takes the control socket now.
   master.endpoints.releaseControl();
