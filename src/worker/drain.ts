@@ -101,9 +101,8 @@ export class Drainer {
         return;
       }
       this.responses.add(res);
-      const done = () => this.responses.delete(res);
-      res.once('finish', done);
-      res.once('close', done);
+      // 'close' comes after 'finish', or when the connection went away first.
+      res.once('close', () => this.responses.delete(res));
     });
   }
 

@@ -42,7 +42,7 @@ test('SSE with onDrain: streams end at drain start and clients reconnect to the 
     }
   }
   const report = clients.stop();
-  assert.deepEqual(report.failures, [], describeSse(report));
+  assert.deepEqual(report.failures, [], `${describeSse(report)}\n${cluster.output.slice(-4000)}`);
   assert.ok(report.streams.every((s) => s.how === 'end'), describeSse(report));
   t.diagnostic(describeSse(report));
 });
