@@ -45,6 +45,11 @@ export class HandoffRouter {
   onWritten: (() => void) | undefined;
   private cursor = 0;
 
+  /** True while a connection is on its way to the other master (see inFlight). */
+  get forwarding(): boolean {
+    return this.inFlight > 0;
+  }
+
   /** True if a connection from `from` has somewhere to go: another ready worker, or the other master. */
   canTake(from: RoutableWorker, workers?: Iterable<RoutableWorker>): boolean {
     if (this.external) return true;

@@ -114,6 +114,7 @@ export class Cluster {
     resume?: SupervisorCounters,
     readonly backoff: BackoffPolicy = DEFAULT_BACKOFF,
   ) {
+    // A connection written to the other master may be what an idle master waited for.
     if (resume) {
       this.nextId = resume.nextId;
       this.nextGeneration = resume.nextGeneration;
@@ -220,9 +221,9 @@ export class Cluster {
     for (const worker of this.workers) this.drain(worker, handoff);
   }
 
-  /** True once no worker process is left. */
+  /** True once no worker process is left and no connection is on its way to the other master. */
   idle(): boolean {
-    return this.workers.size === 0;
+    return this.workers.size === 0 && !this.router.forwarding;
   }
 
   /** What a successor master needs to carry on counting. */

@@ -87,7 +87,7 @@ function drain(master: Master, stop: StopRun): void {
 export function finishStopIfDone(master: Master): void {
   const state = master.state;
   if (state.kind !== 'stopping' || state.phase !== 'draining') return;
-  if (!master.cluster.idle() || master.cluster.router.inFlight > 0 || state.stop.lingering.some((s) => !s.gone)) return;
+  if (!master.cluster.idle() || state.stop.lingering.some((s) => !s.gone)) return;
   master.move({ kind: 'stopped' });
   master.log.info('stopped: every worker has exited');
   for (const waiter of state.stop.waiters) waiter.resolve({ stopped: true, pid: process.pid });

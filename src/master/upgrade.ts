@@ -207,7 +207,7 @@ function handedOver(master: Master, run: UpgradeRun, pid: number): void {
 /** After each item once handed over: exit when the workers have drained and a carried stop is done. */
 export function lingerOrExit(master: Master, run: UpgradeRun): void {
   // Every worker gone, and every connection they handed on written to the new master.
-  if (master.state.kind !== 'handed-over' || !master.cluster.idle() || master.cluster.router.inFlight > 0) return;
+  if (master.state.kind !== 'handed-over' || !master.cluster.idle()) return;
   if (run.carried.length > 0 && !run.carryDone) return;
   if (!run.answered && run.result) {
     run.answered = true;

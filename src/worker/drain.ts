@@ -3,10 +3,12 @@
 // connection under a client that may be sending on it: idle connections are handed,
 // unread, to a live worker through the master instead (DESIGN.md, pitfalls). A
 // connection taken over by an 'upgrade' handler (a WebSocket) is never idle and never
-// moves: it is open until it closes, which the app's drain hook can ask for.
+// moves: it is open until it closes, which the app's drain hook can ask for. HTTP/2
+// sessions never move either: they get a GOAWAY (h2-drain.ts).
 import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
+import { Http2Sessions, isHttp2Server } from './h2-drain.js';
 
 interface Tracked {
   server: net.Server;
@@ -39,6 +41,10 @@ const SWEEP_MS = 10;
 export class Drainer {
   private readonly sockets = new Map<net.Socket, Tracked>();
   private readonly servers = new Map<net.Server, string>();
+  /** HTTP/1 responses not finished yet, of http and https servers alike. */
+  private readonly responses = new Set<http.ServerResponse>();
+  private readonly http2 = new Http2Sessions(() => this.requests++);
+  private readonly http2Servers = new WeakSet<net.Server>();
   private readonly helpers = new Set<net.Server>();
   /** Connections a hand-off could not move: they end at their next response instead. */
   private readonly kept = new WeakSet<net.Socket>();
@@ -63,14 +69,41 @@ export class Drainer {
     if (this.servers.has(server)) return;
     this.servers.set(server, key);
     server.prependListener('connection', (socket: net.Socket) => this.addSocket(socket, server, key));
-    // HTTP/1 (http and https) and HTTP/2 servers count their requests.
-    server.prependListener('request', (_req: unknown, res: http.ServerResponse) => {
+    if (isHttp2Server(server)) {
+      this.http2Servers.add(server);
+      this.http2.addServer(server);
+      // A 'request' listener turns on node's compatibility layer for every stream, so
+      // ours is added only once the app adds its own (HTTP/1 requests of allowHTTP1 come
+      // that way too; HTTP/2 streams are counted as streams).
+      const onNew = (event: string | symbol) => {
+        if (event !== 'request') return;
+        server.off('newListener', onNew);
+        this.trackRequests(server);
+      };
+      if (server.listenerCount('request') > 0) this.trackRequests(server);
+      else server.on('newListener', onNew);
+      return;
+    }
+    this.trackRequests(server);
+    server.prependListener('upgrade', (_req: unknown, socket: net.Socket) => this.markUpgraded(socket));
+  }
+
+  /** HTTP/1 requests (http, https, and allowHTTP1 on an HTTP/2 server) are counted, and end the connection once draining. */
+  private trackRequests(server: net.Server): void {
+    server.prependListener('request', (_req: unknown, res: unknown) => {
+      if (!(res instanceof http.ServerResponse)) return;
       this.requests++;
       // During a drain every HTTP/1 response announces the close, and node closes the
-      // connection right after it (res._last), so no client reuses it.
-      if (this.draining && server instanceof http.Server) res.shouldKeepAlive = false;
+      // connection right after it (res._last), so no client reuses it. That is how a TLS
+      // connection, which cannot move, ends.
+      if (this.draining) {
+        res.shouldKeepAlive = false;
+        return;
+      }
+      this.responses.add(res);
+      // 'close' comes after 'finish', or when the connection went away first.
+      res.once('close', () => this.responses.delete(res));
     });
-    server.prependListener('upgrade', (_req: unknown, socket: net.Socket) => this.markUpgraded(socket));
   }
 
   /** Counts for the master: open connections, upgraded ones, requests so far. */
@@ -105,10 +138,10 @@ export class Drainer {
       if (server.listening) net.Server.prototype.close.call(server);
     }
     for (const helper of this.helpers) if (helper.listening) helper.close();
-    for (const socket of this.sockets.keys()) {
-      const res = (socket as SocketInternals)._httpMessage;
-      if (res && !res.headersSent) res.shouldKeepAlive = false;
-    }
+    // Responses already under way whose headers are not out yet say Connection: close too.
+    for (const res of this.responses) if (!res.headersSent) res.shouldKeepAlive = false;
+    this.responses.clear();
+    this.http2.drain();
     this.sweep();
     if (!this.finished) {
       this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
@@ -126,7 +159,9 @@ export class Drainer {
   private sweep(): void {
     const idleByServer = new Map<net.Server, Set<unknown>>();
     for (const [socket, { server, key }] of this.sockets) {
+      // Only HTTP/1 connections can be idle; an HTTP/2 session ends by GOAWAY instead.
       if (!(server instanceof http.Server) && !(server instanceof tls.Server)) continue;
+      if (this.http2Servers.has(server)) continue;
       let idle = idleByServer.get(server);
       if (!idle) idleByServer.set(server, (idle = idleSockets(server)));
       if (this.kept.has(socket) || this.upgraded.has(socket) || !isIdle(socket as SocketInternals, idle)) continue;

@@ -29,7 +29,9 @@ export function isBatonWorker(): boolean {
  * Registers `listener`, called once when this worker starts draining (a reload, an
  * upgrade, a stop), with the drain's deadline and an AbortSignal that fires at it.
  * Close what baton cannot close for the app here: WebSockets
- * (`ws.close(1012, 'service restart')`), event streams, socket.io (`io.close()`).
+ * (`ws.close(1012, 'service restart')`), event streams (`res.end()`), socket.io (`close()`
+ * on each of `io.engine.clients`; not `io.close()`, which also closes the HTTP server
+ * and with it idle keep-alive connections under clients that may be sending).
  * Returns a function that removes the listener. Outside baton it never fires.
  */
 export function onDrain(listener: (drain: DrainInfo) => void): () => void {

@@ -2,6 +2,7 @@
 // does not end in a 200 with a well-formed body is counted as a failure, by kind.
 // Every loop is bounded by a request count and a deadline and stops by itself.
 import http from 'node:http';
+import https from 'node:https';
 
 export type Target = { host: string; port: number } | { socketPath: string };
 
@@ -20,6 +21,8 @@ export interface LoadOptions {
   maxDurationMs?: number;
   /** A request that takes longer than this counts as a failure ("timeout"). */
   requestTimeoutMs?: number;
+  /** Speak https, trusting this CA certificate (a test's self-signed one). */
+  ca?: Buffer;
 }
 
 export interface Sample {
@@ -74,6 +77,9 @@ export function startLoad(options: LoadOptions): Load {
   const report: LoadReport = { requests: 0, ok: 0, failed: 0, failures: {}, durationMs: 0, samples: [], examples: [] };
   let stopped = false;
   const agents: http.Agent[] = [];
+  const tls = options.ca === undefined ? undefined : { ca: options.ca };
+  const request = tls ? https.request : http.request;
+  const newAgent = (): http.Agent => (tls ? new https.Agent({ keepAlive: true, maxSockets: 1, ...tls }) : new http.Agent({ keepAlive: true, maxSockets: 1 }));
 
   const fail = (kind: string, detail: string) => {
     report.failed++;
@@ -93,7 +99,7 @@ export function startLoad(options: LoadOptions): Load {
         resolve();
       };
       const target = 'socketPath' in options.target ? { socketPath: options.target.socketPath } : { host: options.target.host, port: options.target.port };
-      const req = http.request({ ...target, path, agent, headers: agent === false ? { connection: 'close' } : {} }, (res) => {
+      const req = request({ ...target, ...tls, path, agent, headers: agent === false ? { connection: 'close' } : {} }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (err: NodeJS.ErrnoException) => finish(() => fail(err.code ?? err.message, `${client} ${path} response: ${err.message}`)));
@@ -134,12 +140,12 @@ export function startLoad(options: LoadOptions): Load {
 
   const loops: Promise<void>[] = [];
   for (let i = 0; i < (options.keepAlive ?? 0); i++) {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const agent = newAgent();
     agents.push(agent);
     loops.push(loop(`keepalive-${i}`, agent, () => 0));
   }
   for (let i = 0; i < (options.sparse ?? 0); i++) {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const agent = newAgent();
     agents.push(agent);
     loops.push(loop(`sparse-${i}`, agent, () => 20 + Math.random() * 380));
   }

@@ -64,6 +64,10 @@ export class FakeWorker implements WorkerHandle {
   stderrLines(): string[] {
     return [`stderr of worker ${this.spec.id}`];
   }
+  /** The worker hands an idle connection to the master. */
+  handOff(key: string, handle: object): void {
+    this.events.message({ v: 1, type: 'handoff', key, hops: 0 }, handle);
+  }
   /** The worker reports ready. */
   ready(): void {
     this.events.message({ v: 1, type: 'ready' }, undefined);
@@ -86,9 +90,13 @@ export class FakeSuccessor implements SuccessorHandle {
     readonly spec: SuccessorSpec,
     private readonly events: SuccessorEvents,
   ) {}
+  /** While true, send() keeps its callbacks in `unwritten` (the IPC write has not happened yet). */
+  holdWrites = false;
+  readonly unwritten: Array<() => void> = [];
   send(message: PredecessorMessage, _handle?: unknown, done?: () => void): void {
     this.sent.push(message);
-    done?.();
+    if (this.holdWrites) this.unwritten.push(() => done?.());
+    else done?.();
   }
   terminate(graceMs: number): void {
     this.terminatedAfter ??= graceMs;

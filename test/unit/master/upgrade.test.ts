@@ -69,6 +69,24 @@ describe('an upgrade that goes through', () => {
     assert.equal(successor.spec.handover.lastReload?.generation, 2);
   });
 
+  test('a connection on its way to the successor keeps the old master until it is written', async () => {
+    const h = serving({ workers: 1 });
+    const { answer, successor } = upgrade(h);
+    ready(successor);
+    successor.say({ type: 'took-over', pid: successor.pid });
+    await answer;
+    successor.holdWrites = true;
+    let closed = 0;
+    h.os.live()[0]!.handOff('127.0.0.1:3000', { close: () => closed++ });
+    assert.equal(successor.sent.at(-1)?.type, 'adopt');
+    h.os.exitDrained();
+    await h.flush();
+    assert.equal(h.master.exit, undefined, 'exited with the connection unwritten: its client would get a reset');
+    for (const written of successor.unwritten.splice(0)) written();
+    assert.equal(closed, 1, 'our copy of the handle is closed once it is written');
+    assert.deepEqual(await h.master.finished(), { code: 0 });
+  });
+
   test('--wait-drained: the answer comes once the old workers have gone', async () => {
     const h = serving();
     const answer = h.ask('upgrade', { waitDrained: true });
