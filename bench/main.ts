@@ -18,6 +18,7 @@ import { findings, writeReport } from './report/write.js';
 import type { BenchReport, MemoryAtRest } from './report/types.js';
 import { idleConnections } from './scenarios/idle.js';
 import { steady, underEvents } from './scenarios/scenarios.js';
+import { spread } from './scenarios/spread.js';
 import { loadTrial } from './scenarios/trial.js';
 import { startBaton } from './systems/baton.js';
 import { startNodeCluster } from './systems/node-cluster.js';
@@ -109,8 +110,11 @@ try {
   const steadyResults = await steady([...compared, SCHED_NONE], plan.steady, plan.warmupMs, provide, log);
   await stop(SCHED_NONE);
   const reload = await underEvents('reload', compared, plan.reload, provide, log);
+  const reloadUploads = await underEvents('reload', compared, plan.reloadUploads, provide, log);
   const master = await underEvents('master', compared, plan.master, provide, log);
   const idle = await idleConnections(compared, plan.idle, provide, log);
+  for (const name of [...live.keys()]) await stop(name);
+  const spreadTrials = await spread([...compared, SCHED_NONE], plan.spread, (name, options) => factories[name]!(options), log);
   const report: BenchReport = {
     version: 1,
     date: new Date().toISOString(),
@@ -129,8 +133,10 @@ try {
     memoryAtRest,
     steady: steadyResults,
     reload,
+    reloadUploads,
     master,
     idle,
+    spread: spreadTrials,
     notes,
   };
   const written = writeReport(report, outDir);

@@ -5,6 +5,7 @@
 import type { LoadMix } from './lib/load.js';
 import type { IdlePlan } from './scenarios/idle.js';
 import type { EventPlan, NamedLoad } from './scenarios/scenarios.js';
+import type { SpreadPlan } from './scenarios/spread.js';
 
 export interface Plan {
   quick: boolean;
@@ -12,8 +13,11 @@ export interface Plan {
   warmupMs: number;
   steady: NamedLoad[];
   reload: EventPlan;
+  /** Scenario 2 again, under a load with 64 KB uploads. */
+  reloadUploads: EventPlan;
   master: EventPlan;
   idle: IdlePlan;
+  spread: SpreadPlan;
 }
 
 /** Keep-alive, sparse keep-alive and new-connection clients; every 100th request is /slow
@@ -21,6 +25,8 @@ export interface Plan {
 export const MIXED: LoadMix = { keepalive: 16, sparse: 16, fresh: 8, slowEvery: 100 };
 const KEEPALIVE: LoadMix = { keepalive: 32, sparse: 0, fresh: 0, slowEvery: 0 };
 const FRESH: LoadMix = { keepalive: 0, sparse: 0, fresh: 32, slowEvery: 0 };
+/** The mixed load with clients that post 64 KB bodies one after another. */
+export const UPLOADS: LoadMix = { keepalive: 12, sparse: 12, fresh: 6, upload: 8, slowEvery: 100 };
 
 /** The plan for a full run or a quick smoke. */
 export function makePlan(quick: boolean, workers: number): Plan {
@@ -29,10 +35,15 @@ export function makePlan(quick: boolean, workers: number): Plan {
       quick,
       workers,
       warmupMs: 500,
-      steady: [{ name: 'mixed', mix: MIXED, seconds: 2, rounds: 1 }],
+      steady: [
+        { name: 'mixed', mix: MIXED, seconds: 2, rounds: 1 },
+        { name: 'uploads', mix: UPLOADS, seconds: 2, rounds: 1 },
+      ],
       reload: { mix: MIXED, rounds: 1, seconds: 4, leadMs: 1000, pauseMs: 0, maxEvents: 1, tailMs: 0, requestTimeoutMs: 5000 },
+      reloadUploads: { mix: UPLOADS, rounds: 1, seconds: 4, leadMs: 1000, pauseMs: 0, maxEvents: 1, tailMs: 0, requestTimeoutMs: 5000 },
       master: { mix: MIXED, rounds: 1, seconds: 4, leadMs: 1000, pauseMs: 0, maxEvents: 1, tailMs: 0, requestTimeoutMs: 5000 },
       idle: { rounds: 1, connections: 300, rampMs: 1000, holdMs: 1000, intervalMs: [500, 1500], requestTimeoutMs: 5000 },
+      spread: { workers: 4, mix: KEEPALIVE, seconds: 2, rounds: 1 },
     };
   }
   return {
@@ -43,9 +54,12 @@ export function makePlan(quick: boolean, workers: number): Plan {
       { name: 'mixed', mix: MIXED, seconds: 10, rounds: 3 },
       { name: 'keep-alive', mix: KEEPALIVE, seconds: 6, rounds: 2 },
       { name: 'new connection per request', mix: FRESH, seconds: 6, rounds: 2 },
+      { name: 'uploads', mix: UPLOADS, seconds: 6, rounds: 2 },
     ],
     reload: { mix: MIXED, rounds: 2, seconds: 20, leadMs: 2000, pauseMs: 500, maxEvents: 20, tailMs: 2000, requestTimeoutMs: 10_000 },
+    reloadUploads: { mix: UPLOADS, rounds: 2, seconds: 12, leadMs: 2000, pauseMs: 500, maxEvents: 10, tailMs: 2000, requestTimeoutMs: 10_000 },
     master: { mix: MIXED, rounds: 2, seconds: 16, leadMs: 3000, pauseMs: 3000, maxEvents: 2, tailMs: 4000, requestTimeoutMs: 10_000 },
     idle: { rounds: 1, connections: 2000, rampMs: 2000, holdMs: 4000, intervalMs: [1000, 3000], requestTimeoutMs: 10_000 },
+    spread: { workers: 4, mix: KEEPALIVE, seconds: 6, rounds: 2 },
   };
 }

@@ -6,6 +6,37 @@ import type { BenchReport } from './types.js';
 
 export const BASELINE = 'node:cluster';
 
+/** The least baton / node:cluster throughput ratio by steady load (0.97 where not named). */
+const STEADY_TARGETS: Record<string, number> = { 'keep-alive': 1.0, 'new connection per request': 1.6 };
+
+export interface SpreadRow {
+  system: string;
+  workers: number;
+  /** Median over rounds of the busiest worker's share of the responses. */
+  busiestShare: number;
+  /** Every worker answered in every round. */
+  allServed: boolean;
+  rps: number;
+  failed: number;
+}
+
+/** Scenario 6 rows. */
+export function spreadRows(report: BenchReport): SpreadRow[] {
+  const trials = report.spread ?? [];
+  const workers = report.plan.spread?.workers ?? 4;
+  return systemsOf(trials).map((system) => {
+    const mine = trials.filter((t) => t.system === system);
+    return {
+      system,
+      workers,
+      busiestShare: round(median(mine.map((t) => t.load.busiestShare))),
+      allServed: mine.every((t) => t.load.pids >= workers),
+      rps: round(median(mine.map((t) => t.load.rps))),
+      failed: sum(mine.map((t) => t.load.failed)),
+    };
+  });
+}
+
 export interface SteadyRow {
   system: string;
   rps: number;
@@ -72,9 +103,9 @@ export function steadyRows(report: BenchReport, load: string): SteadyRow[] {
   return rows.map((r) => ({ ...r, ratio: round(r.rps / base), baselineRps: base }));
 }
 
-/** Scenario 2 or 3 rows. */
-export function eventRows(report: BenchReport, trials: readonly TrialResult[]): EventRow[] {
-  const steady = steadyRows(report, 'mixed');
+/** Scenario 2 or 3 rows; p99 is compared with the steady p99 of `steadyLoad`. */
+export function eventRows(report: BenchReport, trials: readonly TrialResult[], steadyLoad = 'mixed'): EventRow[] {
+  const steady = steadyRows(report, steadyLoad);
   return systemsOf(trials).map((system) => {
     const mine = trials.filter((t) => t.system === system);
     const events = mine.flatMap((t) => t.events);
@@ -131,9 +162,22 @@ export function targets(report: BenchReport): Target[] {
     if (!row || !base) continue;
     // How much node:cluster's own rounds differ, to judge a small miss against noise.
     const spread = base.perRound.length > 1 ? `; node:cluster's own rounds spread ${Math.round(((Math.max(...base.perRound) - Math.min(...base.perRound)) / base.rps) * 100)}%` : '';
-    list.push({ what: `steady throughput >= 0.97 x node:cluster (${s.load} load)`, value: `${row.ratio} x (${row.rps} vs ${row.baselineRps} req/s${spread})`, met: row.ratio >= 0.97 });
+    // Direct accept should beat the primary's accept-and-pass-on: as much with keep-alive,
+    // clearly more with a new connection per request.
+    const least = STEADY_TARGETS[s.load] ?? 0.97;
+    list.push({ what: `steady throughput >= ${least} x node:cluster (${s.load} load)`, value: `${row.ratio} x (${row.rps} vs ${row.baselineRps} req/s${spread})`, met: row.ratio >= least });
   }
   if (reload) list.push({ what: 'p99 latency during a reload <= 2 x steady (mixed load, /fast)', value: `${reload.p99Ratio} x (${reload.p99During} ms vs ${reload.steadyP99} ms)`, met: reload.p99Ratio <= 2 });
+  const uploads = eventRows(report, report.reloadUploads ?? [], 'uploads').find((r) => r.system === 'baton');
+  if (uploads) {
+    list.push({ what: 'p99 latency during a reload <= 2 x steady (64 KB uploads, /fast)', value: `${uploads.p99Ratio} x (${uploads.p99During} ms vs ${uploads.steadyP99} ms)`, met: uploads.p99Ratio <= 2 });
+    zero('0 failed requests during rolling reloads under uploads', uploads.failed, uploads.eventsFailed);
+  }
+  const spread = spreadRows(report).find((r) => r.system === 'baton');
+  if (spread) {
+    const bound = round(1.5 / spread.workers);
+    list.push({ what: `busiest worker's share <= 1.5/N (${spread.workers} workers, a burst of keep-alive connections)`, value: `${spread.busiestShare} (every worker served: ${spread.allServed ? 'yes' : 'no'})`, met: spread.busiestShare <= bound && spread.allServed });
+  }
   return list;
 }
 

@@ -4,7 +4,7 @@ import type { LoadMix } from '../lib/load.js';
 import { round } from '../lib/stats.js';
 import type { IdleTrial } from '../scenarios/idle.js';
 import type { TrialResult } from '../scenarios/trial.js';
-import { BASELINE, eventRows, mergeCounts, steadyRows, sum, systemsOf, targets } from './analysis.js';
+import { BASELINE, eventRows, mergeCounts, spreadRows, steadyRows, sum, systemsOf, targets } from './analysis.js';
 import type { BenchReport } from './types.js';
 
 /** Chart file names, relative to the Markdown file. */
@@ -72,6 +72,18 @@ export function markdown(report: BenchReport, charts: ChartFiles): string {
   );
   out.push(`![timeline of the reload scenario](${charts.reload})`, '');
   out.push(...failureDetails(report.reload));
+  if (report.reloadUploads && plan.reloadUploads) {
+    out.push('### Reloads under uploads', '');
+    out.push(`The same, under ${describeMix(plan.reloadUploads.mix)} (each upload client posts 64 KB bodies, one after another), ${plan.reloadUploads.seconds} s, ${plan.reloadUploads.rounds} round(s); "vs steady" divides by the steady p99 under this same load (scenario 1, "uploads").`, '');
+    out.push(
+      table(
+        ['system', 'reloads (failed)', 'took ms (median / max)', 'requests', 'failed', 'failures by kind', 'p99 /fast during reloads ms', 'vs steady', 'longest gap ms'],
+        eventRows(report, report.reloadUploads, 'uploads').map((r) => [r.system, `${r.events} (${r.eventsFailed})`, `${r.eventMsMedian} / ${r.eventMsMax}`, r.requests, r.failed, kinds(r.failures), r.p99During, `${r.p99Ratio} x`, r.maxGapMs]),
+      ),
+      '',
+    );
+    out.push(...failureDetails(report.reloadUploads));
+  }
 
   out.push('## 3. Master replacement under load', '');
   out.push(
@@ -120,6 +132,17 @@ export function markdown(report: BenchReport, charts: ChartFiles): string {
   );
   out.push(`![timeline of the idle-connection scenario](${charts.idle})`, '');
   out.push(...failureDetails(report.idle));
+
+  if (report.spread && plan.spread) {
+    out.push('## 6. Spread over 4 workers', '');
+    out.push(
+      `Each system started afresh with ${plan.spread.workers} workers; ${describeMix(plan.spread.mix)} open their connections at once and loop for ${plan.spread.seconds} s, ` +
+        `${plan.spread.rounds} round(s). "Busiest worker's share" is the busiest worker's fraction of the responses (median over rounds): 1/N = ${round(1 / plan.spread.workers)} is even. ` +
+        'node:cluster passes every connection on from its primary (round robin); SCHED_NONE and PM2 in cluster mode... PM2 uses node:cluster\'s round robin too; baton\'s workers accept straight from the socket and pass a connection on only while above their share.',
+      '',
+    );
+    out.push(table(['system', 'workers', "busiest worker's share", 'every worker served', 'req/s (median)', 'failed'], spreadRows(report).map((r) => [r.system, r.workers, r.busiestShare, r.allServed ? 'yes' : 'no', r.rps, r.failed])), '');
+  }
 
   out.push('## 5. Master memory (RSS, MiB)', '');
   out.push('The process that owns the listening socket: baton\'s master, the node:cluster primary, PM2\'s daemon ("God"). At rest: just started, no load yet. The other columns are the highest sample (every 250 ms) during that scenario; in scenario 3 the master is replaced, so that column is the highest of any of them.', '');
@@ -170,6 +193,7 @@ function describeMix(mix: LoadMix): string {
     mix.keepalive > 0 ? `${mix.keepalive} keep-alive` : '',
     mix.sparse > 0 ? `${mix.sparse} sparse keep-alive` : '',
     mix.fresh > 0 ? `${mix.fresh} new-connection` : '',
+    mix.upload ? `${mix.upload} upload` : '',
   ].filter(Boolean);
   return `${parts.join(', ')} clients${mix.slowEvery > 0 ? `, every ${mix.slowEvery}th request /slow` : ', /fast only'}`;
 }

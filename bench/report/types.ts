@@ -24,8 +24,12 @@ export interface BenchReport {
   memoryAtRest: MemoryAtRest[];
   steady: SteadyResult[];
   reload: TrialResult[];
+  /** Scenario 2 under the upload load (absent from reports before it existed). */
+  reloadUploads?: TrialResult[];
   master: TrialResult[];
   idle: IdleTrial[];
+  /** Scenario 6 (absent from reports before it existed). */
+  spread?: TrialResult[];
   /** What the harness had to do that a reader should know (a system restarted, ...). */
   notes: string[];
 }
