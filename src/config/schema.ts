@@ -90,7 +90,7 @@ export const SETTINGS = [
   },
   {
     flag: 'watch', type: 'boolean', key: 'watch', field: 'watch', applies: 'upgrade',
-    help: ["development: reload when files under the app's directory change", '(not node_modules or dot-directories)'],
+    help: ["development: reload when files under the app's directory change", '(not node_modules, dot-files or dot-directories)'],
   },
   {
     flag: 'node-arg', type: 'string', multiple: true, arg: '<flag>', key: 'nodeArgs', field: 'nodeArgs', applies: 'reload',

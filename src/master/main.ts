@@ -148,9 +148,16 @@ async function serve(master: Master, servers: Servers): Promise<number> {
 
 /** Development watch mode: reloads when files under the app's directory change. */
 function watch(master: Master): () => void {
-  const dir = dirname(master.options.app);
-  master.log.info(`watch: reloading on changes under ${dir}`);
-  return watchForReload({ dir, reload: () => master.request({ cmd: 'reload', from: 'watch' }), log: (m) => master.log.info(m) });
+  const { app, logFile, pidFile, control } = master.options;
+  const dir = dirname(app);
+  return watchForReload({
+    dir,
+    // A log file in the app's directory must not reload the app at every line.
+    skip: [logFile, pidFile, control].filter((p): p is string => p !== undefined),
+    reload: () => master.request({ cmd: 'reload', from: 'watch' }),
+    log: (m) => master.log.info(m),
+    ready: (entries) => master.log.info(`watch: reloading on changes under ${dir} (${entries} files and directories watched)`),
+  });
 }
 
 const SIGNAL_REQUESTS: Record<CaughtSignal, MasterRequest['cmd']> = {

@@ -84,6 +84,8 @@ export interface ClusterOptions {
   logFile?: string;
   /** The baton CLI that starts the master (e.g. an installed older release); this checkout's by default. */
   cli?: string;
+  /** The node binary that runs the master, and so its workers; this test's by default. */
+  node?: string;
 }
 
 /** A running master started through the CLI. */
@@ -110,12 +112,12 @@ export class Cluster {
     // that then becomes the master with exec.
     this.child =
       fds.length > 0
-        ? spawn('/bin/sh', ['-c', 'LISTEN_PID=$$ exec "$0" "$@"', process.execPath, ...args], {
+        ? spawn('/bin/sh', ['-c', 'LISTEN_PID=$$ exec "$0" "$@"', options.node ?? process.execPath, ...args], {
             cwd: options.dir,
             env: { ...env, LISTEN_FDS: String(fds.length) },
             stdio: ['ignore', 'pipe', 'pipe', ...fds],
           })
-        : spawn(process.execPath, args, { cwd: options.dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownGroup === true });
+        : spawn(options.node ?? process.execPath, args, { cwd: options.dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownGroup === true });
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d));
     this.exit = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
