@@ -43,6 +43,16 @@ export interface Worker {
   /** To be replaced in its slot by a worker of the same generation (memory swap). */
   retiring: boolean;
   timers: Timer[];
+  /** What its app has claimed of the master's listeners, to say why it is not ready. */
+  readonly claims: Claims;
+}
+
+/** The master's listeners as one worker's app claims them (calls listen() for them). */
+export interface Claims {
+  /** Every listener's key → true once the app called listen() for it (the runtime reports it). */
+  readonly listeners: Map<string, boolean>;
+  /** Started with --wait-ready: ready only once the app also calls ready(). */
+  readonly waitReady: boolean;
 }
 
 /** What happened to a worker, for the operation that is running. */
@@ -225,6 +235,7 @@ export class Cluster {
   private spawn(slot: Slot, generation: number): Worker {
     const id = this.nextId++;
     let proc: WorkerHandle | undefined;
+    const spec = this.settings.spec(id, generation, slot.index);
     // Events from the process arrive as loop items, after this returns.
     const worker: Worker = {
       id,
@@ -239,8 +250,9 @@ export class Cluster {
       failure: undefined,
       retiring: false,
       timers: [],
+      claims: { listeners: new Map(spec.listeners.map((l) => [l.key, false])), waitReady: spec.waitReady },
     };
-    proc = this.os.spawnWorker(this.settings.spec(id, generation, slot.index), {
+    proc = this.os.spawnWorker(spec, {
       message: (message, handle) => this.post({ type: 'worker-message', worker, message, handle }),
       exit: (info) => this.post({ type: 'worker-exit', worker, info }),
     });

@@ -18,7 +18,7 @@ export function applyEvent(cluster: Cluster, event: ClusterEvent): Fact | undefi
       return onExit(cluster, event.worker, event.info);
     case 'ready-timeout':
       if (event.worker.state !== 'starting') return undefined;
-      return fail(cluster, event.worker, `worker ${event.worker.id} (generation ${event.worker.generation}) was not ready within ${cluster.settings.readyTimeoutMs}ms (--ready-timeout)`);
+      return fail(cluster, event.worker, notReady(event.worker, cluster.settings.readyTimeoutMs));
     case 'stable':
       // A worker that stays up for a while ends its slot's crash streak.
       if (event.worker.state === 'ready') event.worker.slot.streak = 0;
@@ -33,6 +33,10 @@ function onMessage(cluster: Cluster, worker: Worker, raw: unknown, handle: unkno
   const message = raw as WorkerMessage;
   if (message.type === 'handoff' && handle) {
     cluster.router.route(cluster.workers, worker, message.key, message.hops, handle as NativeHandle);
+    return undefined;
+  }
+  if (message.type === 'claimed') {
+    if (worker.claims.listeners.has(message.key)) worker.claims.listeners.set(message.key, true);
     return undefined;
   }
   if (message.type !== 'ready' || worker.state !== 'starting') return undefined;
@@ -66,6 +70,38 @@ function onExit(cluster: Cluster, worker: Worker, info: ExitInfo): Fact | undefi
       // failed: it already told whoever asked; exited: cannot happen twice.
       return { kind: 'exited', worker };
   }
+}
+
+/**
+ * Why a worker missed --ready-timeout, from what its app claimed: the listeners it never
+ * called listen() for, or ready() never called, and what to do about it.
+ */
+export function notReady(worker: Worker, timeoutMs: number): string {
+  const head = `worker ${worker.id} (generation ${worker.generation}) was not ready within ${timeoutMs}ms (--ready-timeout)`;
+  const all = [...worker.claims.listeners];
+  const claimed = all.filter(([, c]) => c).map(([key]) => key);
+  const never = all.filter(([, c]) => !c).map(([key]) => key);
+  if (all.length === 0) return head;
+  if (never.length === 0) {
+    return worker.claims.waitReady
+      ? `${head}: the app listens on ${claimed.join(', ')} but never called ready(). With --wait-ready a worker is ready only once the app calls ready() from baton-supervisor/worker: call it when the app is warm, or start baton without --wait-ready`
+      : `${head}: the app called listen() on ${claimed.join(', ')} but its servers were still not listening: its event loop may be blocked, or it needs a longer --ready-timeout`;
+  }
+  const calls = never.map(listenCall).join(' and ');
+  if (claimed.length === 0) {
+    return `${head}: the app never called listen() for ${never.length === 1 ? 'the baton listener' : 'any of the baton listeners'} ${never.join(', ')}. Make it listen on process.env.PORT (or call ${calls}); if it needs longer to start, raise --ready-timeout`;
+  }
+  const those = never.length === 1 ? 'that listener' : 'those listeners';
+  return (
+    `${head}: the app listens on ${claimed.join(', ')} but never on ${never.join(', ')}. A worker is ready once its app listens on every baton listener: ` +
+    `make the app also call ${calls}, or remove ${those} from --listen (or "listen" in the config file)`
+  );
+}
+
+/** The listen() call that claims a listener: its port for TCP, its path for a unix socket. */
+function listenCall(key: string): string {
+  const tcp = /^(?:\[[^\]]+\]|[^/]+):(\d+)$/.exec(key);
+  return tcp ? `server.listen(${tcp[1]})` : `server.listen(${JSON.stringify(key)})`;
 }
 
 /** A starting worker failed (crash or deadline): mark it, make it leave, report it. */

@@ -31,6 +31,12 @@ export interface WorkerBootstrap {
 /** Worker → master. */
 export type WorkerMessage =
   | { v: number; type: 'ready' }
+  /**
+   * The app called listen() for master listener `key` (once per listener, before
+   * 'ready'), so a worker that is never ready can be told which listeners its app left
+   * alone. Added after 0.1.0, whose masters ignore it.
+   */
+  | { v: number; type: 'claimed'; key: string }
   /** An idle keep-alive connection, sent with its handle, for a live worker to adopt. */
   | { v: number; type: 'handoff'; key: string; hops: number };
 

@@ -1,7 +1,7 @@
 // The worker side of baton, installed before the app runs. The app's listen() calls
 // are mapped onto the master's sockets (fds in this process's stdio table); the worker
-// reports ready once every listener is claimed (and, with waitReady, once the app
-// called ready()); on "drain" it drains, then exits.
+// reports each listener the app claims, and ready once every listener is listening (and,
+// with waitReady, once the app called ready()); on "drain" it drains, then exits.
 import net from 'node:net';
 import { Drainer } from './drain.js';
 import { isBatonMessage, WORKER_PROTOCOL_VERSION } from '../protocol/worker.js';
@@ -58,6 +58,7 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
 
   const claim = (server: net.Server, listener: WorkerListener, backlog: number | undefined) => {
     acceptors.set(listener.key, server);
+    send({ v: WORKER_PROTOCOL_VERSION, type: 'claimed', key: listener.key });
     server.once('listening', () => {
       listening.add(listener.key);
       maybeReady();

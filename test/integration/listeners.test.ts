@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Cluster, ROOT, freePort, tempDir, useFixture } from '../support/cluster.js';
+import { Cluster, ROOT, freePort, runCli, tempDir, useFixture } from '../support/cluster.js';
 import { getJson } from '../support/http.js';
 import { describeLoad, startLoad } from '../support/load.js';
 import type { Target } from '../support/load.js';
@@ -81,4 +81,22 @@ test('with --wait-ready a worker serves only after the app calls ready()', { tim
     const mine = readyLines.filter((l) => l.includes(`[worker ${worker} `));
     assert.match(mine[0]!, /warm-up done/, mine.join('\n'));
   }
+});
+
+test('an app that never listens on one of the listeners fails start, and the message names that listener', { timeout: 30_000 }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  const socketPath = join(tmp.dir, 'app.sock');
+  // app.mjs listens on PORT only.
+  const app = useFixture(tmp.dir, 'app.mjs');
+  const args = ['start', app, '--workers', '1', '--listen', '127.0.0.1:0', '--listen', socketPath, '--ready-timeout', '1s', '--control', join(tmp.dir, 'c.sock')];
+  const result = await runCli(args, { cwd: tmp.dir, timeoutMs: 20_000 });
+  assert.equal(result.code, 1, result.stderr);
+  const port = /listening on 127\.0\.0\.1:(\d+)/.exec(result.stderr)?.[1];
+  assert.ok(port, result.stderr);
+  const escaped = socketPath.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  assert.match(
+    result.stderr,
+    new RegExp(`baton: the cluster did not start: worker 1 \\(generation 1\\) was not ready within 1000ms \\(--ready-timeout\\): the app listens on 127\\.0\\.0\\.1:${port} but never on ${escaped}\\. .*make the app also call server\\.listen\\("${escaped}"\\), or remove that listener from --listen`),
+  );
 });
