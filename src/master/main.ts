@@ -5,7 +5,7 @@ import { DEFAULTS } from '../config/options.js';
 import type { MasterOptions } from '../config/options.js';
 import { parseListenSpec } from '../config/listen-spec.js';
 import { resolveStart } from '../config/resolve.js';
-import { errors } from '../errors.js';
+import { BatonError, errors } from '../errors.js';
 import type { Command, Request, Results } from '../protocol/control.js';
 import { FIRST_HANDOVER_FD } from '../protocol/handover.js';
 import type { StartSource } from '../protocol/handover.js';
@@ -25,6 +25,7 @@ import { PredecessorLink } from './successor.js';
 import type { Channel } from './successor.js';
 import { systemdListeners } from './systemd.js';
 import { watchForReload } from './watch.js';
+import { withoutStderr } from './worker-events.js';
 import { dirname } from 'node:path';
 
 /** Resolves the options again from how the master was started (the config file as it is now). */
@@ -142,7 +143,12 @@ async function serve(master: Master, servers: Servers): Promise<number> {
     if (options.pidFile) realOs().removePidFile(options.pidFile);
   }
   master.log.info('master exiting');
-  if (exit.error) throw exit.error;
+  if (exit.error) {
+    // Logging to the terminal, the worker's stderr is on it already, and then the
+    // master's own line: the CLI's last word need not print that stack a third time.
+    if (options.logFile === undefined) throw new BatonError(exit.error.code, withoutStderr(exit.error.message), exit.error.exitCode);
+    throw exit.error;
+  }
   return exit.code;
 }
 

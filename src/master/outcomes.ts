@@ -8,6 +8,7 @@ import type { Outcome } from './rollout.js';
 import type { MasterState } from './state.js';
 import { stopFor } from './stop.js';
 import { drained } from './upgrade.js';
+import { withoutStderr } from './worker-events.js';
 
 /** Moves the current operation on, and acts on its outcome once it has one. */
 export function stepRun(m: Master): void {
@@ -69,7 +70,7 @@ function onReloaded(m: Master, state: Extract<MasterState, { kind: 'reloading' }
   } else {
     m.lastReload = { ...record, ok: false, error: outcome.error.message };
     if (outcome.error.code !== 'BATON_STOPPING') m.metrics?.recordOperation('reload', 'failed', durationMs / 1000);
-    m.log.error(outcome.error.message);
+    m.log.error(withoutStderr(outcome.error.message));
     state.reply.reject(outcome.error);
   }
 }

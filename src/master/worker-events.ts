@@ -108,8 +108,10 @@ function listenCall(key: string): string {
 function fail(cluster: Cluster, worker: Worker, reason: string): Fact {
   const wasWanted = cluster.isWanted(worker);
   worker.state = transition(worker.state, 'failed');
-  worker.failure = withStderr(reason, worker.proc.stderrLines());
-  cluster.log.error(worker.failure);
+  const stderr = worker.proc.stderrLines();
+  worker.failure = withStderr(reason, stderr);
+  // The log already holds the worker's own stderr lines, just above: once is enough.
+  cluster.log.error(withoutStderr(worker.failure));
   if (cluster.workers.has(worker)) {
     // Still running (missed its deadline): it may have accepted on some listener, so
     // it drains like any other worker.
@@ -119,8 +121,16 @@ function fail(cluster: Cluster, worker: Worker, reason: string): Fact {
   return { kind: 'failed', worker, reason: worker.failure };
 }
 
-/** A failure message with the tail of the worker's stderr, for the log and the caller. */
+/** A failure message with the tail of the worker's stderr, for whoever asked (a reload's caller). */
 export function withStderr(message: string, lines: string[]): string {
   if (lines.length === 0) return `${message} (it wrote nothing to stderr)`;
   return `${message}. Last lines of its stderr:\n${lines.map((l) => `  | ${l}`).join('\n')}`;
+}
+
+/**
+ * The same message for a reader who has just seen the worker's stderr in the master's
+ * log (each line tagged [worker N ...]): without the tail, so a stack is printed once.
+ */
+export function withoutStderr(message: string): string {
+  return message.replace(/\. Last lines of its stderr:\n(?: {2}\| .*(?:\n|$))+/g, ' (its stderr is above, in the [worker] lines)');
 }

@@ -99,6 +99,10 @@ test('an app that listens where baton was not told to fails start with a clear r
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stderr, /the cluster did not start/);
   assert.match(result.stderr, /tried to listen on port 1, but baton was not told to listen there/);
+  // The worker's stack is on the terminal once (its own stderr lines), not repeated by
+  // the master's error line and again by the CLI's last word.
+  assert.equal(result.stderr.split('\n').filter((l) => l.includes('at failListen')).length, 1, result.stderr);
+  assert.match(result.stderr, /\nbaton: the cluster did not start: worker 1 \(generation 1\) exited with code 1 before it was ready \(its stderr is above, in the \[worker\] lines\)\n$/);
 });
 
 test('a running cluster survives malformed control requests, a second master and a bad reload', { timeout: 60_000 }, async (t) => {

@@ -1,8 +1,9 @@
 // Why a worker is not ready, from the listeners its app claimed: a worker past
 // --ready-timeout is reported with the listeners it never listened on (or ready() it
-// never called) and what to do.
+// never called) and what to do; the master's log names its stderr once, not twice.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { withStderr, withoutStderr } from '../../../src/master/worker-events.js';
 import { fakeListener, harness } from './fakes.js';
 import type { Harness } from './fakes.js';
 
@@ -43,4 +44,21 @@ describe('a worker that is not ready in time', () => {
     const { message } = await missesDeadline(['127.0.0.1:9999', TCP]);
     assert.match(message, /the app listens on 127\.0\.0\.1:3000 but never on \/run\/app\/app\.sock/);
   });
+
+  test('the log says where its stderr is instead of repeating it; the caller gets the tail', async () => {
+    const { h, message } = await missesDeadline([TCP]);
+    assert.match(message, /Last lines of its stderr:\n {2}\| stderr of worker 1/);
+    const logged = h.log.lines.filter((l) => l.startsWith('error: ') && l.includes('was not ready'));
+    assert.equal(logged.length, 1, h.log.lines.join('\n'));
+    assert.doesNotMatch(logged[0]!, /Last lines of its stderr/);
+    assert.match(logged[0]!, /\(its stderr is above, in the \[worker\] lines\)$/);
+  });
+});
+
+test('withoutStderr drops the stderr tail, wherever in the message it ends', () => {
+  const failure = withStderr('worker 2 (generation 2) exited with code 1 before it was ready', ['Error: boom', '', '    at main (app.js:1:1)']);
+  assert.equal(withoutStderr(failure), 'worker 2 (generation 2) exited with code 1 before it was ready (its stderr is above, in the [worker] lines)');
+  assert.equal(withoutStderr(`reload to generation 2 failed: ${failure}`), 'reload to generation 2 failed: worker 2 (generation 2) exited with code 1 before it was ready (its stderr is above, in the [worker] lines)');
+  const silent = withStderr('worker 3 was killed by SIGKILL', []);
+  assert.equal(withoutStderr(silent), silent, 'nothing to drop');
 });
