@@ -1,11 +1,13 @@
 // The config file: read at start (flags win), checked with errors that name the key,
 // read again and checked at every reload and upgrade before anything changes.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Cluster, runCli, tempDir, useFixture } from '../support/cluster.js';
-import { getJson } from '../support/http.js';
+import { parseListenSpec } from '../../src/config/listen-spec.js';
+import { answers } from '../../src/probe.js';
+import { Cluster, ROOT, runCli, tempDir, useFixture } from '../support/cluster.js';
+import { get, getJson } from '../support/http.js';
 
 function writeConfig(dir: string, config: unknown, name = 'baton.config.json'): string {
   const path = join(dir, name);
@@ -78,4 +80,49 @@ test('a config that is not valid is rejected at start with the key, the value an
   assert.match(broken.stderr, /cannot read config file .*broken\.json: .*JSON/);
   const missing = await runCli(['start', app, '--config', join(tmp.dir, 'nope.json')], { cwd: tmp.dir });
   assert.match(missing.stderr, /config file not found: .*nope\.json \(from --config\)/);
+});
+
+/** The README's config example: the first JSON block of its "Config file" section, as it is written there. */
+function readmeConfigExample(): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Config file\n'));
+  const block = /```json\n([\s\S]*?)```/.exec(section);
+  if (!block) throw new Error('README.md has no ```json block in its "Config file" section');
+  return block[1]!;
+}
+
+test("the README's config example, with the README's example app, becomes ready and serves", { timeout: 60_000 }, async (t) => {
+  const text = readmeConfigExample();
+  const example = JSON.parse(text) as { listen: string[]; health: string; script: string };
+  // The example binds fixed ports: say so plainly if this machine has them in use.
+  const ports = [...example.listen, example.health].map((address) => parseListenSpec(address)).filter((spec) => spec.kind === 'tcp');
+  for (const spec of ports) {
+    const host = spec.host === '0.0.0.0' ? '127.0.0.1' : spec.host;
+    if (await answers({ host, port: spec.port })) assert.fail(`port ${spec.port} on ${host} is in use on this machine: the README's config example binds it; free it to run this test`);
+  }
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  writeFileSync(join(tmp.dir, 'baton.config.json'), text);
+  // The example app is an ES module, as in this repository (whose package.json says so).
+  copyFileSync(join(ROOT, 'examples', 'hello', 'server.js'), join(tmp.dir, example.script));
+  writeFileSync(join(tmp.dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  const cluster = await Cluster.start({ dir: tmp.dir, listen: [], startTimeoutMs: 30_000 });
+  t.after(() => cluster.destroy());
+
+  const status = await cluster.status();
+  assert.deepEqual(status.listeners, example.listen);
+  assert.ok(status.workers.length > 0 && status.workers.every((w) => w.state === 'ready'), JSON.stringify(status.workers));
+  for (const address of example.listen) {
+    const spec = parseListenSpec(address);
+    assert.equal(spec.kind, 'tcp');
+    if (spec.kind !== 'tcp') continue;
+    const body = await getJson({ host: spec.host, port: spec.port });
+    assert.equal(body.generation, '1', address);
+  }
+  const health = parseListenSpec(example.health);
+  if (health.kind === 'tcp') assert.equal((await get({ host: '127.0.0.1', port: health.port }, '/readyz')).status, 200);
+  // Its "lbGrace" would hold the stop for 5 s: this stop skips that.
+  const stop = await cluster.cli(['stop', '--lb-grace', '1ms']);
+  assert.equal(stop.code, 0, stop.stderr);
+  assert.equal((await cluster.exited()).code, 0);
 });
