@@ -24,7 +24,6 @@ import { realOs } from './os.js';
 import { PredecessorLink } from './successor.js';
 import type { Channel } from './successor.js';
 import { systemdListeners } from './systemd.js';
-import { watchForReload } from './watch.js';
 import { withoutStderr } from './worker-events.js';
 import { dirname } from 'node:path';
 
@@ -133,7 +132,7 @@ function survive(log: Logger): void {
 async function serve(master: Master, servers: Servers): Promise<number> {
   survive(master.log);
   const options = master.options;
-  const unwatch = options.watch ? watch(master) : undefined;
+  const unwatch = options.watch ? await watch(master) : undefined;
   const exit = await master.finished();
   unwatch?.();
   const handedOver = master.state.kind === 'handed-over';
@@ -152,8 +151,13 @@ async function serve(master: Master, servers: Servers): Promise<number> {
   return exit.code;
 }
 
-/** Development watch mode: reloads when files under the app's directory change. */
-function watch(master: Master): () => void {
+/**
+ * Development watch mode: reloads when files under the app's directory change. Loaded
+ * only for --watch, so a master without it never needs chokidar: a release deployed in
+ * place over 0.1.0 (which had no such dependency) still starts as a successor.
+ */
+async function watch(master: Master): Promise<() => void> {
+  const { watchForReload } = await import('./watch.js');
   const { app, logFile, pidFile, control } = master.options;
   const dir = dirname(app);
   return watchForReload({
