@@ -86,7 +86,7 @@ export const SETTINGS = [
   },
   {
     flag: 'wait-ready', type: 'boolean', key: 'waitReady', field: 'waitReady', applies: 'reload',
-    help: ['a worker is ready only once the app calls ready() from baton/worker'],
+    help: ['a worker is ready only once the app calls ready() from', 'baton-supervisor/worker'],
   },
   {
     flag: 'watch', type: 'boolean', key: 'watch', field: 'watch', applies: 'upgrade',

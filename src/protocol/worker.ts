@@ -24,7 +24,7 @@ export interface WorkerBootstrap {
   id: number;
   generation: number;
   listeners: WorkerListener[];
-  /** The app reports readiness itself with ready() from baton/worker. */
+  /** The app reports readiness itself with ready() from baton-supervisor/worker. */
   waitReady: boolean;
 }
 

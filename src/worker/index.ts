@@ -1,4 +1,4 @@
-// Public API for apps: `import { ready } from 'baton/worker'`. Outside baton every
+// Public API for apps: `import { ready } from 'baton-supervisor/worker'`. Outside baton every
 // function is a no-op, so the same app runs alone unchanged.
 import { RUNTIME_KEY } from './runtime.js';
 import type { RuntimeApi } from './runtime.js';

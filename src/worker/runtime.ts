@@ -11,7 +11,7 @@ import { matchListeners, normalizeListenArgs } from './listen-map.js';
 type Listen = (this: net.Server, ...args: unknown[]) => net.Server;
 type NativeHandle = { close?: () => void; onconnection?: (err: number, handle: object) => void };
 
-/** Shared with baton/worker's ready() through a global, so both see one runtime. */
+/** Shared with baton-supervisor/worker's ready() through a global, so both see one runtime. */
 export const RUNTIME_KEY = Symbol.for('baton.worker.runtime');
 
 export interface RuntimeApi {

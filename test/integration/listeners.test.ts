@@ -63,9 +63,9 @@ test('workers get --node-arg flags, app arguments after --, and PORT', { timeout
 test('with --wait-ready a worker serves only after the app calls ready()', { timeout: 30_000 }, async (t) => {
   const tmp = tempDir();
   t.after(tmp.remove);
-  // The app imports baton/worker as an installed package.
+  // The app imports baton-supervisor/worker as an installed package.
   mkdirSync(join(tmp.dir, 'node_modules'));
-  symlinkSync(ROOT, join(tmp.dir, 'node_modules', 'baton'));
+  symlinkSync(ROOT, join(tmp.dir, 'node_modules', 'baton-supervisor'));
   const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'wait-ready.mjs'), dir: tmp.dir, workers: 2, args: ['--wait-ready'] });
   t.after(() => cluster.destroy());
   const port = await cluster.port();

@@ -86,6 +86,8 @@ export interface ClusterOptions {
   cli?: string;
   /** The node binary that runs the master, and so its workers; this test's by default. */
   node?: string;
+  /** The command that runs baton instead of `node <cli>`, e.g. ['npx', 'baton'] in an app that installed it. */
+  command?: readonly string[];
 }
 
 /** A running master started through the CLI. */
@@ -105,19 +107,20 @@ export class Cluster {
     // Without an app, baton takes "script" from a config file.
     const app = options.app === undefined ? [] : [options.app];
     const workers = options.workers === undefined && options.app === undefined ? [] : ['--workers', String(options.workers ?? 2)];
-    const args = [options.cli ?? CLI, 'start', ...app, ...workers, ...listen, '--control', this.control, ...(options.args ?? [])];
+    const [program, ...before] = options.command ?? [options.node ?? process.execPath, options.cli ?? CLI];
+    const args = [...before, 'start', ...app, ...workers, ...listen, '--control', this.control, ...(options.args ?? [])];
     const env = { ...process.env, ...options.env };
     const fds = options.activation ?? [];
     // Socket activation needs LISTEN_PID to be the master's own pid: set it in a shell
     // that then becomes the master with exec.
     this.child =
       fds.length > 0
-        ? spawn('/bin/sh', ['-c', 'LISTEN_PID=$$ exec "$0" "$@"', options.node ?? process.execPath, ...args], {
+        ? spawn('/bin/sh', ['-c', 'LISTEN_PID=$$ exec "$0" "$@"', program!, ...args], {
             cwd: options.dir,
             env: { ...env, LISTEN_FDS: String(fds.length) },
             stdio: ['ignore', 'pipe', 'pipe', ...fds],
           })
-        : spawn(options.node ?? process.execPath, args, { cwd: options.dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownGroup === true });
+        : spawn(program!, args, { cwd: options.dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownGroup === true });
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d));
     this.exit = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
