@@ -12,6 +12,7 @@ import type { StartSource } from '../protocol/handover.js';
 import { deliverSignals } from '../signals.js';
 import type { CaughtSignal } from '../signals.js';
 import { Servers } from './endpoints.js';
+import { keepTerminal, keeperHost, keepsTerminal } from './keeper.js';
 import { receiveHandover } from './handover-in.js';
 import { adoptListeners, bindListeners, closeListeners } from './listeners.js';
 import type { Listener } from './listeners.js';
@@ -26,6 +27,7 @@ import type { Channel } from './successor.js';
 import { systemdListeners } from './systemd.js';
 import { withoutStderr } from './worker-events.js';
 import { dirname } from 'node:path';
+import { isatty } from 'node:tty';
 
 /** Resolves the options again from how the master was started (the config file as it is now). */
 export type ResolveStart = (source: StartSource) => Promise<MasterOptions>;
@@ -62,7 +64,7 @@ export async function runMaster(options: MasterOptions, log = new Logger(new Log
   }
   log.info(`master ${process.pid} on node ${process.version}; listening on ${listeners.map((l) => l.key).join(', ')}; control socket ${options.control}`);
   master.start(servers);
-  return serve(master, servers);
+  return serve(master, servers, keepsTerminal(isatty, process.env));
 }
 
 /**
@@ -128,18 +130,29 @@ function survive(log: Logger): void {
   process.on('unhandledRejection', report('unhandled rejection'));
 }
 
-/** Serves until the master is done, then lets go of what is still its own. */
-async function serve(master: Master, servers: Servers): Promise<number> {
+/**
+ * Serves until the master is done, then lets go of what is still its own. A master the
+ * shell started in the foreground (`keeper`) that has handed over stays on as the
+ * keeper of the terminal (keeper.ts) until the live master is gone.
+ */
+async function serve(master: Master, servers: Servers, keeper = false): Promise<number> {
   survive(master.log);
   const options = master.options;
   const unwatch = options.watch ? await watch(master) : undefined;
   const exit = await master.finished();
   unwatch?.();
-  const handedOver = master.state.kind === 'handed-over';
+  const state = master.state;
+  const handedOver = state.kind === 'handed-over';
   await servers.close(handedOver);
   if (!handedOver) {
     closeListeners(master.listeners);
     if (options.pidFile) realOs().removePidFile(options.pidFile);
+  } else if (keeper && !exit.error) {
+    // The successor holds its own copies of the sockets: ours can go.
+    closeListeners(master.listeners);
+    master.log.info(`master ${process.pid} handed over to ${state.to} and stays in the foreground to keep this terminal: Ctrl-C stops the live master`);
+    const log = (message: string) => master.log.info(message);
+    return keepTerminal(keeperHost(options.control, log, deliverSignals), state.to);
   }
   master.log.info('master exiting');
   if (exit.error) {

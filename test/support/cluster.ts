@@ -88,6 +88,12 @@ export interface ClusterOptions {
   node?: string;
   /** The command that runs baton instead of `node <cli>`, e.g. ['npx', 'baton'] in an app that installed it. */
   command?: readonly string[];
+  /**
+   * Run the master in a pseudo-terminal, as a shell runs a foreground job: util-linux's
+   * `script` gives it a session and process group of its own with the pty as its
+   * terminal (stdin, stdout, stderr). `child` is then `script`; interrupt() types Ctrl-C.
+   */
+  pty?: boolean;
 }
 
 /** A running master started through the CLI. */
@@ -120,7 +126,10 @@ export class Cluster {
             env: { ...env, LISTEN_FDS: String(fds.length) },
             stdio: ['ignore', 'pipe', 'pipe', ...fds],
           })
-        : spawn(program!, args, { cwd: options.dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownGroup === true });
+        : options.pty
+          ? // -e: script exits with the master's exit code; -f: output as it comes.
+            spawn('script', ['-qfec', `exec ${[program!, ...args].map(shellQuote).join(' ')}`, '/dev/null'], { cwd: options.dir, env, stdio: ['pipe', 'pipe', 'pipe'] })
+          : spawn(program!, args, { cwd: options.dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownGroup === true });
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d));
     this.exit = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
@@ -159,6 +168,12 @@ export class Cluster {
 
   get pid(): number {
     return this.child.pid!;
+  }
+
+  /** With `pty`: types Ctrl-C in the master's terminal (SIGINT to its foreground process group). */
+  interrupt(): void {
+    if (!this.options.pty) throw new Error('interrupt() needs a master started with pty: true');
+    this.child.stdin!.write('\x03');
   }
 
   /** Resolves with the master's exit code and signal. */
@@ -205,6 +220,11 @@ export class Cluster {
     }
     for (const p of known(this.knownPids)) signal(p, 'SIGKILL');
   }
+}
+
+/** One word for sh -c, quoted. */
+function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Records a pid with its identity (pid and start time) the first time it is seen. */
