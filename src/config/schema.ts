@@ -140,7 +140,7 @@ export const SETTINGS = [
   {
     // Which file to read is fixed at start: reloads and upgrades read the same one again.
     flag: 'config', type: 'string', arg: '<path>', key: undefined, field: undefined, applies: 'never',
-    help: ['config file (default: baton.config.json, .mjs or .js next to', 'the app, or in the current directory when no app is given)'],
+    help: ['config file (default: baton.config.json, .mjs, .cjs or .js next', 'to the app, or in the current directory when no app is given)'],
   },
   {
     flag: 'control', type: 'string', arg: '<path>', key: 'control', field: 'control', applies: 'upgrade', default: '.baton.sock',

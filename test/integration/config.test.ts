@@ -1,7 +1,7 @@
 // The config file: read at start (flags win), checked with errors that name the key,
 // read again and checked at every reload and upgrade before anything changes.
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseListenSpec } from '../../src/config/listen-spec.js';
@@ -125,4 +125,37 @@ test("the README's config example, with the README's example app, becomes ready 
   const stop = await cluster.cli(['stop', '--lb-grace', '1ms']);
   assert.equal(stop.code, 0, stop.stderr);
   assert.equal((await cluster.exited()).code, 0);
+});
+
+test('a config module loads as its package says, and one written as the other kind of module is told what to do', { timeout: 60_000 }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  // "workers": "lots" is refused with the file's name: proof that baton read the file.
+  const body = "{ workers: 'lots', listen: '127.0.0.1:0' }";
+  const cases: Array<{ type: 'commonjs' | 'module'; name: string; text: string; expect: RegExp; env?: NodeJS.ProcessEnv }> = [
+    { type: 'commonjs', name: 'baton.config.js', text: `module.exports = ${body};\n`, expect: /invalid value "lots" for "workers" in .*baton\.config\.js/ },
+    { type: 'commonjs', name: 'baton.config.cjs', text: `module.exports = ${body};\n`, expect: /invalid value "lots" for "workers" in .*baton\.config\.cjs/ },
+    // As TypeScript and Babel write CommonJS.
+    { type: 'commonjs', name: 'baton.config.cjs', text: `"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\nexports.default = ${body};\n`, expect: /invalid value "lots" for "workers" in .*baton\.config\.cjs/ },
+    { type: 'module', name: 'baton.config.js', text: `export default ${body};\n`, expect: /invalid value "lots" for "workers" in .*baton\.config\.js/ },
+    { type: 'module', name: 'baton.config.js', text: `module.exports = ${body};\n`, expect: /cannot load config file .*baton\.config\.js: .*It uses module\.exports, but a \.js file here is an ES module .*: rename it baton\.config\.cjs, or write export default/ },
+    // Node.js before 20.19 (and 22.12) does not detect ES module syntax in a CommonJS package: as they do.
+    {
+      type: 'commonjs',
+      name: 'baton.config.js',
+      text: `export default ${body};\n`,
+      env: { NODE_OPTIONS: '--no-experimental-detect-module' },
+      expect: /cannot load config file .*baton\.config\.js: .*It uses export, but a \.js file here is CommonJS .*: rename it baton\.config\.mjs, or write module\.exports = /,
+    },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const dir = join(tmp.dir, String(i));
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `app-${i}`, type: c.type }));
+    useFixture(dir, 'app.mjs');
+    writeFileSync(join(dir, c.name), c.text);
+    const result = await runCli(['start', join(dir, 'app.mjs'), '--control', join(dir, 'c.sock')], { cwd: dir, timeoutMs: 10_000, ...(c.env ? { env: c.env } : {}) });
+    assert.equal(result.code, 2, `${c.type} ${c.name}: ${result.stderr}`);
+    assert.match(result.stderr, c.expect, `${c.type} ${c.name}`);
+  }
 });
