@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { errors } from '../errors.js';
+import { closest } from '../suggest.js';
 import { CONFIG_KEYS, FLAG_SETTINGS, settingForKey } from './schema.js';
 import type { FileSetting, FlagSetting } from './schema.js';
 
@@ -45,7 +46,7 @@ export async function loadConfig(path: string): Promise<ConfigValues> {
   const bad = (key: string, value: unknown, allowed: string) => errors.invalidOption(where(key), value, allowed);
   for (const [key, value] of Object.entries(raw)) {
     const setting = settingForKey(key) ?? settingForFlagSpelling(key);
-    if (!setting) throw errors.usage(`unknown key "${key}" in ${path}; known keys: ${CONFIG_KEYS.join(', ')}`);
+    if (!setting) throw unknownKey(key, path);
     if (setting.flag === undefined) {
       // script, args, env and cwd have fields of their own on ConfigValues, named as the key.
       Object.assign(result, { [setting.key]: fileValue(key, value, setting, dirname(path), bad) });
@@ -55,6 +56,17 @@ export async function loadConfig(path: string): Promise<ConfigValues> {
     }
   }
   return result;
+}
+
+/** A key no setting has: a flag that only the command line takes, or most likely a typo. */
+function unknownKey(key: string, path: string): Error {
+  const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const commandLineOnly = FLAG_SETTINGS.find((s) => s.key === undefined && (s.flag === key || camel(s.flag) === key));
+  if (commandLineOnly) {
+    return errors.usage(`"${key}" cannot be set in ${path}: --${commandLineOnly.flag} says how this one "baton start" runs, so it is given on the command line (baton start --${commandLineOnly.flag} ...)`);
+  }
+  const guess = closest(key, CONFIG_KEYS);
+  return errors.usage(`unknown key "${key}" in ${path}.${guess ? ` Did you mean "${guess}"?` : ''} Known keys: ${CONFIG_KEYS.join(', ')}`);
 }
 
 /**

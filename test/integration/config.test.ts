@@ -65,7 +65,8 @@ test('a config that is not valid is rejected at start with the key, the value an
     [{ waitReady: 'yes' }, /invalid value "yes" for "waitReady" in .*: expected true or false/],
     [{ env: { PORT: 3000 } }, /invalid value .* for "env" in .*: expected an object of environment variables with string values/],
     [{ maxMemory: '12XB' }, /invalid value "12XB" for "maxMemory" in .*: expected a size/],
-    [{ wokers: 2 }, /unknown key "wokers" in .*baton\.config\.json; known keys: script, args, env, cwd, .*workers/],
+    [{ wokers: 2 }, /unknown key "wokers" in .*baton\.config\.json\. Did you mean "workers"\? Known keys: script, args, env, cwd, .*workers/],
+    [{ daemon: true }, /"daemon" cannot be set in .*baton\.config\.json: --daemon says how this one "baton start" runs, so it is given on the command line/],
     [{ workers: 'lots' }, /invalid value "lots" for "workers" in .*baton\.config\.mjs/, 'baton.config.mjs'],
   ];
   for (const [config, message, name] of cases) {
