@@ -131,7 +131,7 @@ export const SETTINGS = [
   {
     // No default value: absent means no grace (0), a value the flag itself refuses (it takes at least 1ms).
     flag: 'lb-grace', type: 'string', arg: '<dur>', key: 'lbGrace', field: 'lbGraceMs', applies: 'upgrade',
-    help: ['on SIGTERM/SIGINT, answer /healthz 503 this long before', 'draining, so the load balancer takes the host out (default 0)'],
+    help: ['with --health, on every stop (SIGTERM, SIGINT, baton stop) answer', '/healthz 503 this long before draining, so the load balancer', 'takes the host out (default 0)'],
   },
   {
     flag: 'upgrade-timeout', type: 'string', arg: '<dur>', key: 'upgradeTimeout', field: 'upgradeTimeoutMs', applies: 'upgrade', default: '60s',

@@ -11,7 +11,7 @@ import { FIRST_HANDOVER_FD } from '../protocol/handover.js';
 import type { StartSource } from '../protocol/handover.js';
 import { deliverSignals } from '../signals.js';
 import type { CaughtSignal } from '../signals.js';
-import { Servers } from './endpoints.js';
+import { endpointAddress, Servers } from './endpoints.js';
 import { keepTerminal, keeperHost, keepsTerminal } from './keeper.js';
 import { receiveHandover } from './handover-in.js';
 import { adoptListeners, bindListeners, closeListeners } from './listeners.js';
@@ -62,7 +62,7 @@ export async function runMaster(options: MasterOptions, log = new Logger(new Log
     if (options.pidFile) realOs().removePidFile(options.pidFile);
     throw err;
   }
-  log.info(`master ${process.pid} on node ${process.version}; listening on ${listeners.map((l) => l.key).join(', ')}; control socket ${options.control}`);
+  log.info(`master ${process.pid} on node ${process.version}; listening on ${listeners.map((l) => l.key).join(', ')}; control socket ${options.control}${endpointsServed(options)}`);
   master.start(servers);
   return serve(master, servers, keepsTerminal(isatty, process.env));
 }
@@ -91,9 +91,18 @@ export async function runSuccessor(logger?: Logger, resolve: ResolveStart = reso
   link.configure(handed.fromPid, handed.version, handed.startedAt, handed.health ? FIRST_HANDOVER_FD + listeners.length : undefined);
   const { master, servers } = build(options, listeners, log, resolve, link, handed.counters);
   wireSignals(master);
-  log.info(`master ${process.pid} on node ${process.version} taking over from ${handed.fromPid}; listeners ${listeners.map((l) => l.key).join(', ')}`);
+  log.info(`master ${process.pid} on node ${process.version} taking over from ${handed.fromPid}; listeners ${listeners.map((l) => l.key).join(', ')}${endpointsServed(options, true)}`);
   master.start(servers);
   return serve(master, servers);
+}
+
+/** Where --health and --metrics serve, for the master's first line ("" without them); a successor takes them over. */
+function endpointsServed(options: MasterOptions, successor = false): string {
+  const parts = [
+    ...(options.health ? [`health checks on http://${endpointAddress(options.health)}/healthz and /readyz`] : []),
+    ...(options.metrics ? [`metrics on http://${endpointAddress(options.metrics)}/metrics`] : []),
+  ];
+  return parts.length === 0 ? '' : `; ${successor ? 'takes over ' : ''}${parts.join(', ')}`;
 }
 
 function build(options: MasterOptions, listeners: Listener[], log: Logger, resolveStart: ResolveStart, predecessor?: PredecessorLink, resume?: MasterDepsResume) {
