@@ -36,7 +36,7 @@ test('the packed package installs offline into an app, and npx baton starts, rel
   assert.ok(existsSync(join(installed, 'dist', 'src', 'cli', 'main.js')));
   assert.ok(existsSync(join(app.dir, 'node_modules', '.bin', 'baton')), 'the package installs the baton command');
 
-  const cluster = Cluster.launch({ app: 'server.mjs', dir: app.dir, workers: 2, args: ['--wait-ready'], command: ['npx', 'baton'], startTimeoutMs: 30_000 });
+  const cluster = Cluster.launch({ app: 'server.mjs', dir: app.dir, workers: 2, args: ['--wait-ready'], command: ['npx', 'baton', 'start'], startTimeoutMs: 30_000 });
   t.after(() => cluster.destroy());
   await cluster.ready();
   const control = ['--control', cluster.control];

@@ -86,7 +86,10 @@ export interface ClusterOptions {
   cli?: string;
   /** The node binary that runs the master, and so its workers; this test's by default. */
   node?: string;
-  /** The command that runs baton instead of `node <cli>`, e.g. ['npx', 'baton'] in an app that installed it. */
+  /**
+   * The command that starts the master instead of `node <cli> start`, e.g. ['npx', 'baton',
+   * 'start'] in an app that installed it; the app, --workers, --listen and --control follow.
+   */
   command?: readonly string[];
   /**
    * Run the master in a pseudo-terminal, as a shell runs a foreground job: util-linux's
@@ -113,8 +116,8 @@ export class Cluster {
     // Without an app, baton takes "script" from a config file.
     const app = options.app === undefined ? [] : [options.app];
     const workers = options.workers === undefined && options.app === undefined ? [] : ['--workers', String(options.workers ?? 2)];
-    const [program, ...before] = options.command ?? [options.node ?? process.execPath, options.cli ?? CLI];
-    const args = [...before, 'start', ...app, ...workers, ...listen, '--control', this.control, ...(options.args ?? [])];
+    const [program, ...before] = options.command ?? [options.node ?? process.execPath, options.cli ?? CLI, 'start'];
+    const args = [...before, ...app, ...workers, ...listen, '--control', this.control, ...(options.args ?? [])];
     const env = { ...process.env, ...options.env };
     const fds = options.activation ?? [];
     // Socket activation needs LISTEN_PID to be the master's own pid: set it in a shell
