@@ -108,8 +108,7 @@ function listenCall(key: string): string {
 function fail(cluster: Cluster, worker: Worker, reason: string): Fact {
   const wasWanted = cluster.isWanted(worker);
   worker.state = transition(worker.state, 'failed');
-  const stderr = worker.proc.stderrLines();
-  worker.failure = withStderr(reason, stderr);
+  worker.failure = withStderr(reason, worker.proc.stderrLines());
   // The log already holds the worker's own stderr lines, just above: once is enough.
   cluster.log.error(withoutStderr(worker.failure));
   if (cluster.workers.has(worker)) {
