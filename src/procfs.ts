@@ -1,5 +1,5 @@
-// Linux /proc, read in one place: a process's stat line (state, parent, start time,
-// CPU ticks), its command line, and whether it is alive. A process is known by its pid
+// Linux /proc, read in one place: a process's stat line (state, parent, process group,
+// start time, CPU ticks), its command line, and whether it is alive. A process is known by its pid
 // plus its start time, so a pid the kernel has reused is never taken for the process
 // that had it; and signals by pid go through terminate(), which checks that first.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -9,6 +9,8 @@ export interface PidStat {
   /** R, S, D, Z (zombie), T, ... */
   state: string;
   ppid: number;
+  /** Its process group: a shell's job, which a master's successors stay in. */
+  pgrp: number;
   /** Start time in clock ticks since boot: with the pid, the process's identity. */
   start: string;
   /** CPU time in user and kernel mode, clock ticks. */
@@ -23,13 +25,13 @@ export interface PidStat {
 export function parseStat(text: string): PidStat | undefined {
   const close = text.lastIndexOf(')');
   if (close < 0) return undefined;
-  // After the name, field 3 (state) is index 0: ppid 4 → 1, utime 14 → 11, stime 15 → 12, starttime 22 → 19.
+  // After the name, field 3 (state) is index 0: ppid 4 → 1, pgrp 5 → 2, utime 14 → 11, stime 15 → 12, starttime 22 → 19.
   const fields = text.slice(close + 1).trim().split(/\s+/);
   if (fields.length < 20) return undefined;
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
-  return { state: fields[0]!, ppid: Number(fields[1]), start: fields[19]!, utime, stime };
+  return { state: fields[0]!, ppid: Number(fields[1]), pgrp: Number(fields[2]), start: fields[19]!, utime, stime };
 }
 
 /** The stat of a pid, or undefined if it is gone (or there is no /proc). */
@@ -72,6 +74,16 @@ export function commandLine(pid: number): string[] {
   } catch {
     return [];
   }
+}
+
+/** Every live process in process group `pgrp`. */
+export function processGroup(pgrp: number): Proc[] {
+  const found: Proc[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number)) {
+    const stat = readStat(pid);
+    if (stat && stat.state !== 'Z' && stat.pgrp === pgrp) found.push({ pid, start: stat.start });
+  }
+  return found;
 }
 
 /** Every live process below `root`: its children, theirs, and so on. */

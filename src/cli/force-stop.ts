@@ -45,11 +45,21 @@ export async function forceStop(stop: ForceStop): Promise<string> {
   const why = status ? `did not stop within ${stop.timeoutMs}ms` : 'does not answer on its control socket';
   const masterSignal = await terminate([master], stop.killMs);
   const left = workers.filter(stillAlive);
-  await terminate(left, stop.killMs);
+  const workerSignal = left.length > 0 ? await terminate(left, stop.killMs) : undefined;
   // A killed master leaves its pid file and control socket behind: clear what is still its.
   if (stop.pidFile) removeIfNames(stop.pidFile, pid);
   if (!(await answers(stop.control))) removeFile(stop.control);
-  return `stopped: master ${pid} ${why}; ended it with ${masterSignal}, and ${left.length} of its workers`;
+  return forceStopLine(pid, why, masterSignal, workers.length, left.length, workerSignal);
+}
+
+/**
+ * What stop --force did, in words: the master's end, and then what it did to the
+ * `left` of the `found` workers still running once the master was gone.
+ */
+export function forceStopLine(pid: number, why: string, masterSignal: string, found: number, left: number, workerSignal: string | undefined): string {
+  const head = `stopped: master ${pid} ${why}; ended it with ${masterSignal}`;
+  if (left === 0) return `${head} (${found === 0 ? 'it had no workers left' : 'its workers had exited by then'})`;
+  return `${head}, then ${left === 1 ? 'the worker' : `the ${left} workers`} it left running with ${workerSignal}`;
 }
 
 function pidFromFile(pidFile: string | undefined, control: string): number {

@@ -32,7 +32,7 @@ Usage:
   baton logs [-f] [-n N] [--reopen]              show, follow or reopen the log file
 
 Every command takes --control <path> (env BATON_CONTROL, default ./${DEFAULTS.control}).
-Run "baton <command> --help" for a command's options.`;
+Run "baton <command> --help" (or "baton help <command>") for a command's options.`;
 
 /** baton start --help; the options come from the schema. */
 export const START_HELP = `Usage: baton start [<app.js>] [options] [-- app args]

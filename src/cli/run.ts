@@ -9,7 +9,7 @@ import { stop } from './commands/stop.js';
 import { upgrade } from './commands/upgrade.js';
 import { MAIN_HELP } from './help.js';
 import type { Command, Out } from './parse.js';
-import { closest } from './suggest.js';
+import { closest } from '../suggest.js';
 
 /** The commands, in the order help and messages list them. */
 const COMMANDS = new Map<string, Command>([
@@ -28,9 +28,19 @@ export async function runCli(argv: readonly string[], out: Out = (s) => process.
     case undefined:
     case '-h':
     case '--help':
-    case 'help':
       out(MAIN_HELP + '\n');
       return command === undefined ? 2 : 0;
+    case 'help': {
+      // "baton help start" is "baton start --help".
+      const topic = rest[0];
+      if (topic === undefined) {
+        out(MAIN_HELP + '\n');
+        return 0;
+      }
+      const about = COMMANDS.get(topic);
+      if (about) return about(['--help'], out);
+      throw unknownCommand(topic);
+    }
     case '__successor': {
       // Started by a master during an upgrade, never by hand. Releases spawn it as
       // "node dist/src/cli/main.js __successor": a contract with older masters.
@@ -40,8 +50,12 @@ export async function runCli(argv: readonly string[], out: Out = (s) => process.
   }
   const run = COMMANDS.get(command);
   if (run) return run(rest, out);
+  throw unknownCommand(command);
+}
+
+function unknownCommand(command: string): Error {
   const names = [...COMMANDS.keys()];
   const guess = closest(command, names);
   const hint = guess ? ` Did you mean "${guess}"?` : '';
-  throw errors.usage(`unknown command "${command}".${hint} Commands: ${names.join(', ')} (baton --help).`);
+  return errors.usage(`unknown command "${command}".${hint} Commands: ${names.join(', ')} (baton --help).`);
 }

@@ -1,4 +1,4 @@
-// The config file: baton.config.json (or .mjs/.js exporting an object) next to the app,
+// The config file: baton.config.json (or .mjs/.cjs/.js exporting an object) next to the app,
 // or named with --config. Its keys are those of start's settings (schema.ts): each flag's
 // name in camelCase (--ready-timeout is readyTimeout), plus script, args, env and cwd; a
 // flag on the command line wins over the file. Values are checked with the flags' own
@@ -8,11 +8,12 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { errors } from '../errors.js';
+import { closest } from '../suggest.js';
 import { CONFIG_KEYS, FLAG_SETTINGS, settingForKey } from './schema.js';
 import type { FileSetting, FlagSetting } from './schema.js';
 
 /** The file names looked for next to the app, in order. */
-export const CONFIG_NAMES = ['baton.config.json', 'baton.config.mjs', 'baton.config.js'];
+export const CONFIG_NAMES = ['baton.config.json', 'baton.config.mjs', 'baton.config.cjs', 'baton.config.js'];
 
 /** A config file, checked: flag-shaped values for the flags it sets, and the file-only keys. */
 export interface ConfigValues {
@@ -45,7 +46,7 @@ export async function loadConfig(path: string): Promise<ConfigValues> {
   const bad = (key: string, value: unknown, allowed: string) => errors.invalidOption(where(key), value, allowed);
   for (const [key, value] of Object.entries(raw)) {
     const setting = settingForKey(key) ?? settingForFlagSpelling(key);
-    if (!setting) throw errors.usage(`unknown key "${key}" in ${path}; known keys: ${CONFIG_KEYS.join(', ')}`);
+    if (!setting) throw unknownKey(key, path);
     if (setting.flag === undefined) {
       // script, args, env and cwd have fields of their own on ConfigValues, named as the key.
       Object.assign(result, { [setting.key]: fileValue(key, value, setting, dirname(path), bad) });
@@ -55,6 +56,17 @@ export async function loadConfig(path: string): Promise<ConfigValues> {
     }
   }
   return result;
+}
+
+/** A key no setting has: a flag that only the command line takes, or most likely a typo. */
+function unknownKey(key: string, path: string): Error {
+  const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const commandLineOnly = FLAG_SETTINGS.find((s) => s.key === undefined && (s.flag === key || camel(s.flag) === key));
+  if (commandLineOnly) {
+    return errors.usage(`"${key}" cannot be set in ${path}: --${commandLineOnly.flag} says how this one "baton start" runs, so it is given on the command line (baton start --${commandLineOnly.flag} ...)`);
+  }
+  const guess = closest(key, CONFIG_KEYS);
+  return errors.usage(`unknown key "${key}" in ${path}.${guess ? ` Did you mean "${guess}"?` : ''} Known keys: ${CONFIG_KEYS.join(', ')}`);
 }
 
 /**
@@ -112,14 +124,59 @@ async function readConfig(path: string): Promise<Record<string, unknown>> {
   } else {
     try {
       // A query string makes a reload read the file as it is now, not a cached copy.
+      // CommonJS (module.exports = {...}) comes back as the default export too.
       const module = (await import(`${pathToFileURL(path).href}?t=${Date.now()}`)) as { default?: unknown };
-      value = module.default;
+      value = transpiledDefault(module.default);
     } catch (err) {
-      throw errors.usage(`cannot load config file ${path}: ${(err as Error).message}`);
+      throw errors.usage(`cannot load config file ${path}: ${(err as Error).message.split('\n')[0]}${await moduleHint(path)}`);
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw errors.usage(`config file ${path} must ${path.endsWith('.json') ? 'hold a JSON object' : 'export an object as its default export'}`);
+    throw errors.usage(`config file ${path} must ${path.endsWith('.json') ? 'hold a JSON object' : 'export an object: export default { ... } (ES module) or module.exports = { ... } (CommonJS)'}`);
   }
   return value as Record<string, unknown>;
+}
+
+/** CommonJS written by TypeScript or Babel (exports.__esModule, exports.default): its default. */
+function transpiledDefault(value: unknown): unknown {
+  const module = value as { __esModule?: unknown; default?: unknown } | null;
+  return typeof module === 'object' && module !== null && module.__esModule === true && 'default' in module ? module.default : value;
+}
+
+/**
+ * What to do when a config module does not load because it is written as the other
+ * kind of module: a .js file is CommonJS unless the nearest package.json says
+ * "type": "module", whatever its syntax.
+ */
+export async function moduleHint(path: string): Promise<string> {
+  if (!path.endsWith('.js')) return '';
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return '';
+  }
+  const esm = /^\s*(export|import)\s/m.test(text);
+  const cjs = /\bmodule\.exports\b|\bexports\.\w+\s*=/.test(text);
+  const type = (await packageType(dirname(path))) ?? 'commonjs';
+  if (esm && type === 'commonjs') {
+    return `. It uses export, but a .js file here is CommonJS (no "type": "module" in the nearest package.json): rename it baton.config.mjs, or write module.exports = { ... }`;
+  }
+  if (cjs && type === 'module') {
+    return `. It uses module.exports, but a .js file here is an ES module ("type": "module" in the nearest package.json): rename it baton.config.cjs, or write export default { ... }`;
+  }
+  return '';
+}
+
+/** The "type" of the package.json nearest to dir ("module" or "commonjs"), if one says. */
+async function packageType(dir: string): Promise<string | undefined> {
+  for (let at = dir; ; at = dirname(at)) {
+    try {
+      const pkg = JSON.parse(await readFile(join(at, 'package.json'), 'utf8')) as { type?: unknown };
+      return pkg.type === 'module' ? 'module' : 'commonjs';
+    } catch {
+      // No (readable) package.json here: look further up.
+    }
+    if (dirname(at) === at) return undefined;
+  }
 }

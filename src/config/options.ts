@@ -30,7 +30,7 @@ export interface MasterOptions {
   upgradeTimeoutMs: number;
   /** Where the health endpoint listens (TCP), or undefined for none. */
   health: { host: string; port: number } | undefined;
-  /** On SIGTERM/SIGINT: how long /healthz says 503 before the drain starts (0 = none). */
+  /** On every stop (SIGTERM, SIGINT, baton stop): how long /healthz says 503 before the drain starts (0 = none). */
   lbGraceMs: number;
   /** Where the Prometheus metrics endpoint listens, or undefined for none. */
   metrics: { host: string; port: number } | undefined;

@@ -84,7 +84,7 @@ export function resolveStartOptions(
 
 /**
  * Start's options from the command line and the config file (--config, or
- * baton.config.json/.mjs/.js next to the app, or in cwd without an app): the flag wins.
+ * baton.config.json/.mjs/.cjs/.js next to the app, or in cwd without an app): the flag wins.
  * Called again at every reload and upgrade, so a config edit is checked before anything
  * changes.
  */

@@ -94,11 +94,11 @@ export const SETTINGS = [
   },
   {
     flag: 'wait-ready', type: 'boolean', key: 'waitReady', field: 'waitReady', applies: 'reload',
-    help: ['a worker is ready only once the app calls ready() from baton/worker'],
+    help: ['a worker is ready only once the app calls ready() from', 'baton-supervisor/worker'],
   },
   {
     flag: 'watch', type: 'boolean', key: 'watch', field: 'watch', applies: 'upgrade',
-    help: ["development: reload when files under the app's directory change", '(not node_modules or dot-directories)'],
+    help: ["development: reload when files under the app's directory change", '(not node_modules, dot-files or dot-directories)'],
   },
   {
     flag: 'node-arg', type: 'string', multiple: true, arg: '<flag>', key: 'nodeArgs', field: 'nodeArgs', applies: 'reload',
@@ -139,7 +139,7 @@ export const SETTINGS = [
   {
     // No default value: absent means no grace (0), a value the flag itself refuses (it takes at least 1ms).
     flag: 'lb-grace', type: 'string', arg: '<dur>', key: 'lbGrace', field: 'lbGraceMs', applies: 'upgrade',
-    help: ['on SIGTERM/SIGINT, answer /healthz 503 this long before', 'draining, so the load balancer takes the host out (default 0)'],
+    help: ['with --health, on every stop (SIGTERM, SIGINT, baton stop) answer', '/healthz 503 this long before draining, so the load balancer', 'takes the host out (default 0)'],
   },
   {
     flag: 'upgrade-timeout', type: 'string', arg: '<dur>', key: 'upgradeTimeout', field: 'upgradeTimeoutMs', applies: 'upgrade', default: '60s',
@@ -148,7 +148,7 @@ export const SETTINGS = [
   {
     // Which file to read is fixed at start: reloads and upgrades read the same one again.
     flag: 'config', type: 'string', arg: '<path>', key: undefined, field: undefined, applies: 'never',
-    help: ['config file (default: baton.config.json, .mjs or .js next to', 'the app, or in the current directory when no app is given)'],
+    help: ['config file (default: baton.config.json, .mjs, .cjs or .js next', 'to the app, or in the current directory when no app is given)'],
   },
   {
     flag: 'control', type: 'string', arg: '<path>', key: 'control', field: 'control', applies: 'upgrade', default: '.baton.sock',

@@ -7,6 +7,7 @@ import type net from 'node:net';
 import { closeControl, listenControl } from '../control/server.js';
 import type { Handler } from '../control/server.js';
 import type { MasterOptions } from '../config/options.js';
+import { formatListener } from '../config/listen-spec.js';
 import { errors } from '../errors.js';
 import { healthFd, serveHealth } from './health.js';
 import type { HealthState } from './health.js';
@@ -58,7 +59,7 @@ export class Servers implements Endpoints {
     try {
       this.health = await serveHealth(this.healthState, inheritedFd === undefined ? this.options.health : { fd: inheritedFd });
     } catch (err) {
-      throw errors.listenFailed(`the health endpoint ${JSON.stringify(this.options.health)}`, (err as NodeJS.ErrnoException).code ?? 'error', 'Choose another --health address.');
+      throw endpointFailed('the health endpoint', this.options.health, err, '--health');
     }
   }
 
@@ -75,8 +76,7 @@ export class Servers implements Endpoints {
     try {
       this.metricsServer = await serveMetrics(this.metrics, this.options.metrics);
     } catch (err) {
-      const where = `${this.options.metrics.host}:${this.options.metrics.port}`;
-      throw errors.listenFailed(`the metrics endpoint ${where}`, (err as NodeJS.ErrnoException).code ?? 'error', 'Choose another --metrics address.');
+      throw endpointFailed('the metrics endpoint', this.options.metrics, err, '--metrics');
     }
   }
 
@@ -100,4 +100,20 @@ export class Servers implements Endpoints {
     this.closeMetrics();
     if (control && !keepControlFile) closeControl(control, this.options.control);
   }
+}
+
+/** Where an endpoint serves, as a user writes it: 127.0.0.1:9000, [::1]:9000. */
+export function endpointAddress(where: { host: string; port: number }): string {
+  return formatListener({ kind: 'tcp', host: where.host, port: where.port });
+}
+
+/** An endpoint that cannot listen: its address, why, and what to do. */
+function endpointFailed(what: string, where: { host: string; port: number }, err: unknown, flag: string): Error {
+  const code = (err as NodeJS.ErrnoException).code ?? 'error';
+  const hints: Record<string, string> = {
+    EADDRINUSE: `Another process is listening there: stop it, or choose another ${flag} address.`,
+    EACCES: `Permission denied: ports below 1024 need privileges (or CAP_NET_BIND_SERVICE); choose another ${flag} address.`,
+    EADDRNOTAVAIL: `That address does not belong to this machine: use one of its addresses, or 0.0.0.0 / [::] for all; set with ${flag}.`,
+  };
+  return errors.listenFailed(`${what} ${endpointAddress(where)}`, code, hints[code] ?? `Choose another ${flag} address.`);
 }

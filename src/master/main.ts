@@ -5,13 +5,14 @@ import { DEFAULTS } from '../config/options.js';
 import type { MasterOptions } from '../config/options.js';
 import { parseListenSpec } from '../config/listen-spec.js';
 import { resolveStart } from '../config/resolve.js';
-import { errors } from '../errors.js';
+import { BatonError, errors } from '../errors.js';
 import type { Command, Request, Results } from '../protocol/control.js';
 import { FIRST_HANDOVER_FD } from '../protocol/handover.js';
 import type { StartSource } from '../protocol/handover.js';
 import { deliverSignals } from '../signals.js';
 import type { CaughtSignal } from '../signals.js';
-import { Servers } from './endpoints.js';
+import { endpointAddress, Servers } from './endpoints.js';
+import { keepTerminal, keeperHost, keepsTerminal } from './keeper.js';
 import { receiveHandover } from './handover-in.js';
 import { adoptListeners, bindListeners, closeListeners } from './listeners.js';
 import type { Listener } from './listeners.js';
@@ -24,8 +25,9 @@ import { realOs } from './os.js';
 import { PredecessorLink } from './successor.js';
 import type { Channel } from './successor.js';
 import { systemdListeners } from './systemd.js';
-import { watchForReload } from './watch.js';
+import { withoutStderr } from './worker-events.js';
 import { dirname } from 'node:path';
+import { isatty } from 'node:tty';
 
 /** Resolves the options again from how the master was started (the config file as it is now). */
 export type ResolveStart = (source: StartSource) => Promise<MasterOptions>;
@@ -60,9 +62,9 @@ export async function runMaster(options: MasterOptions, log = new Logger(new Log
     if (options.pidFile) realOs().removePidFile(options.pidFile);
     throw err;
   }
-  log.info(`master ${process.pid} on node ${process.version}; listening on ${listeners.map((l) => l.key).join(', ')}; control socket ${options.control}`);
+  log.info(`master ${process.pid} on node ${process.version}; listening on ${listeners.map((l) => l.key).join(', ')}; control socket ${options.control}${endpointsServed(options)}`);
   master.start(servers);
-  return serve(master, servers);
+  return serve(master, servers, keepsTerminal(isatty, process.env));
 }
 
 /**
@@ -90,9 +92,18 @@ export async function runSuccessor(logger?: Logger, resolve: ResolveStart = reso
   const { master, servers } = build(options, listeners, log, resolve, link, handed.counters);
   master.lastReload = handed.lastReload;
   wireSignals(master);
-  log.info(`master ${process.pid} on node ${process.version} taking over from ${handed.fromPid}; listeners ${listeners.map((l) => l.key).join(', ')}`);
+  log.info(`master ${process.pid} on node ${process.version} taking over from ${handed.fromPid}; listeners ${listeners.map((l) => l.key).join(', ')}${endpointsServed(options, true)}`);
   master.start(servers);
   return serve(master, servers);
+}
+
+/** Where --health and --metrics serve, for the master's first line ("" without them); a successor takes them over. */
+function endpointsServed(options: MasterOptions, successor = false): string {
+  const parts = [
+    ...(options.health ? [`health checks on http://${endpointAddress(options.health)}/healthz and /readyz`] : []),
+    ...(options.metrics ? [`metrics on http://${endpointAddress(options.metrics)}/metrics`] : []),
+  ];
+  return parts.length === 0 ? '' : `; ${successor ? 'takes over ' : ''}${parts.join(', ')}`;
 }
 
 function build(options: MasterOptions, listeners: Listener[], log: Logger, resolveStart: ResolveStart, predecessor?: PredecessorLink, resume?: MasterDepsResume) {
@@ -129,29 +140,57 @@ function survive(log: Logger): void {
   process.on('unhandledRejection', report('unhandled rejection'));
 }
 
-/** Serves until the master is done, then lets go of what is still its own. */
-async function serve(master: Master, servers: Servers): Promise<number> {
+/**
+ * Serves until the master is done, then lets go of what is still its own. A master the
+ * shell started in the foreground (`keeper`) that has handed over stays on as the
+ * keeper of the terminal (keeper.ts) until the live master is gone.
+ */
+async function serve(master: Master, servers: Servers, keeper = false): Promise<number> {
   survive(master.log);
   const options = master.options;
-  const unwatch = options.watch ? watch(master) : undefined;
+  const unwatch = options.watch ? await watch(master) : undefined;
   const exit = await master.finished();
   unwatch?.();
-  const handedOver = master.state.kind === 'handed-over';
+  const state = master.state;
+  const handedOver = state.kind === 'handed-over';
   await servers.close(handedOver);
   if (!handedOver) {
     closeListeners(master.listeners);
     if (options.pidFile) realOs().removePidFile(options.pidFile);
+  } else if (keeper && !exit.error) {
+    // The successor holds its own copies of the sockets: ours can go.
+    closeListeners(master.listeners);
+    master.log.info(`master ${process.pid} handed over to ${state.to} and stays in the foreground to keep this terminal: Ctrl-C stops the live master`);
+    const log = (message: string) => master.log.info(message);
+    return keepTerminal(keeperHost(options.control, log, deliverSignals), state.to);
   }
   master.log.info('master exiting');
-  if (exit.error) throw exit.error;
+  if (exit.error) {
+    // Logging to the terminal, the worker's stderr is on it already, and then the
+    // master's own line: the CLI's last word need not print that stack a third time.
+    if (options.logFile === undefined) throw new BatonError(exit.error.code, withoutStderr(exit.error.message), exit.error.exitCode);
+    throw exit.error;
+  }
   return exit.code;
 }
 
-/** Development watch mode: reloads when files under the app's directory change. */
-function watch(master: Master): () => void {
-  const dir = dirname(master.options.app);
-  master.log.info(`watch: reloading on changes under ${dir}`);
-  return watchForReload({ dir, reload: () => master.request({ cmd: 'reload', from: 'watch' }), log: (m) => master.log.info(m) });
+/**
+ * Development watch mode: reloads when files under the app's directory change. Loaded
+ * only for --watch, so a master without it never needs chokidar: a release deployed in
+ * place over 0.1.0 (which had no such dependency) still starts as a successor.
+ */
+async function watch(master: Master): Promise<() => void> {
+  const { watchForReload } = await import('./watch.js');
+  const { app, logFile, pidFile, control } = master.options;
+  const dir = dirname(app);
+  return watchForReload({
+    dir,
+    // A log file in the app's directory must not reload the app at every line.
+    skip: [logFile, pidFile, control].filter((p): p is string => p !== undefined),
+    reload: () => master.request({ cmd: 'reload', from: 'watch' }),
+    log: (m) => master.log.info(m),
+    ready: (entries) => master.log.info(`watch: reloading on changes under ${dir} (${entries} files and directories watched)`),
+  });
 }
 
 const SIGNAL_REQUESTS: Record<CaughtSignal, MasterRequest['cmd']> = {

@@ -8,6 +8,7 @@ import type { Outcome } from './rollout.js';
 import type { MasterState } from './state.js';
 import { stopFor } from './stop.js';
 import { lingerOrExit } from './upgrade.js';
+import { withoutStderr } from './worker-events.js';
 
 /** Moves the current operation on, and acts on its outcome once it has one. */
 export function stepRun(m: Master): void {
@@ -39,7 +40,7 @@ function onStarted(m: Master, outcome: Outcome<number>): void {
     return;
   }
   m.servedOnce = true;
-  m.log.info(`cluster ready: ${m.cluster.slots.length} workers of generation ${outcome.value}`);
+  m.log.info(`cluster ready: ${m.cluster.slots.length} worker${m.cluster.slots.length === 1 ? '' : 's'} of generation ${outcome.value}`);
   if (m.predecessor) return m.predecessor.onStarted(m);
   m.move({ kind: 'serving' });
   void m.os.notifySystemd('READY=1').then((warning) => warning && m.log.warn(warning));
@@ -52,7 +53,7 @@ function onRecovered(m: Master, state: Extract<MasterState, { kind: 'recovering'
     stopFor(m).fail(outcome.error);
     return;
   }
-  m.log.info(`recovered: ${m.cluster.slots.length} workers of generation ${outcome.value} serving`);
+  m.log.info(`recovered: ${m.cluster.slots.length} worker${m.cluster.slots.length === 1 ? '' : 's'} of generation ${outcome.value} serving`);
   m.move({ kind: 'serving' });
   state.reply.reject(errors.upgradeFailed(state.reason));
 }
@@ -65,12 +66,12 @@ function onReloaded(m: Master, state: Extract<MasterState, { kind: 'reloading' }
   if (outcome.ok) {
     m.lastReload = { ...record, ok: true };
     m.metrics?.recordOperation('reload', 'ok', durationMs / 1000);
-    m.log.info(`reload: generation ${generation} serving on all ${outcome.value.workers} workers (${durationMs}ms)`);
+    m.log.info(`reload: generation ${generation} serving on ${outcome.value.workers === 1 ? '1 worker' : `all ${outcome.value.workers} workers`} (${durationMs}ms)`);
     state.reply.resolve({ generation, durationMs, workers: outcome.value.workers });
   } else {
     m.lastReload = { ...record, ok: false, error: outcome.error.message };
     if (outcome.error.code !== 'BATON_STOPPING') m.metrics?.recordOperation('reload', 'failed', durationMs / 1000);
-    m.log.error(outcome.error.message);
+    m.log.error(withoutStderr(outcome.error.message));
     state.reply.reject(outcome.error);
   }
 }

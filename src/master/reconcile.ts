@@ -58,6 +58,16 @@ export interface Worker {
   routed: number;
   /** While draining: when the master sends it SIGTERM. */
   drainDeadline: number | undefined;
+  /** What its app has claimed of the master's listeners, to say why it is not ready. */
+  readonly claims: Claims;
+}
+
+/** The master's listeners as one worker's app claims them (calls listen() for them). */
+export interface Claims {
+  /** Every listener's key → true once the app called listen() for it (the runtime reports it). */
+  readonly listeners: Map<string, boolean>;
+  /** Started with --wait-ready: ready only once the app also calls ready(). */
+  readonly waitReady: boolean;
 }
 
 /** What happened to a worker, for the operation that is running. */
@@ -312,6 +322,7 @@ export class Cluster {
   private spawn(slot: Slot, generation: number): Worker {
     const id = this.nextId++;
     let proc: WorkerHandle | undefined;
+    const spec = this.settings.spec(id, generation, slot.index);
     // Events from the process arrive as loop items, after this returns.
     const worker: Worker = {
       id,
@@ -331,9 +342,10 @@ export class Cluster {
       requestRate: undefined,
       routed: 0,
       drainDeadline: undefined,
+      claims: { listeners: new Map(spec.listeners.map((l) => [l.key, false])), waitReady: spec.waitReady },
     };
     try {
-      proc = this.os.spawnWorker(this.settings.spec(id, generation, slot.index), {
+      proc = this.os.spawnWorker(spec, {
         message: (message, handle) => this.post({ type: 'worker-message', worker, message, handle }),
         exit: (info) => this.post({ type: 'worker-exit', worker, info }),
       });

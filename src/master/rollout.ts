@@ -92,7 +92,7 @@ export class ReloadRun implements Run<ReloadResult> {
     this.startedAt = now;
     this.size = batchSize(cluster.slots.length, batch);
     this.pending = [...cluster.slots];
-    log.info(`reload: rolling ${cluster.slots.length} workers onto generation ${this.generation}, ${this.size} at a time`);
+    log.info(`reload: rolling ${cluster.slots.length} worker${cluster.slots.length === 1 ? '' : 's'} onto generation ${this.generation}, ${this.size} at a time`);
     this.next();
   }
 

@@ -79,7 +79,8 @@ export function stopFor(master: Master): { drain(): void; fail(error: BatonError
 }
 
 function drain(master: Master, stop: StopRun): void {
-  master.log.info(`stopping: draining ${master.cluster.workers.size} workers`);
+  const n = master.cluster.workers.size;
+  master.log.info(n === 0 ? 'stopping: no worker left to drain' : `stopping: draining ${n} worker${n === 1 ? '' : 's'}`);
   master.cluster.drainAll(stop.handoff);
 }
 

@@ -18,7 +18,7 @@ export function applyEvent(cluster: Cluster, event: ClusterEvent): Fact | undefi
       return onExit(cluster, event.worker, event.info);
     case 'ready-timeout':
       if (event.worker.state !== 'starting') return undefined;
-      return fail(cluster, event.worker, `worker ${event.worker.id} (generation ${event.worker.generation}) was not ready within ${cluster.settings.readyTimeoutMs}ms (--ready-timeout)`);
+      return fail(cluster, event.worker, notReady(event.worker, cluster.settings.readyTimeoutMs));
     case 'stable':
       // A worker that stays up for a while ends its slot's crash streak.
       if (event.worker.state === 'ready') event.worker.slot.streak = 0;
@@ -58,6 +58,10 @@ function onMessage(cluster: Cluster, worker: Worker, raw: unknown, handle: unkno
     cluster.balanceSoon();
     return undefined;
   }
+  if (message.type === 'claimed') {
+    if (worker.claims.listeners.has(message.key)) worker.claims.listeners.set(message.key, true);
+    return undefined;
+  }
   if (message.type !== 'ready' || worker.state !== 'starting') return undefined;
   worker.state = transition(worker.state, 'ready');
   worker.readyAt = cluster.os.now();
@@ -91,12 +95,45 @@ function onExit(cluster: Cluster, worker: Worker, info: ExitInfo): Fact | undefi
   }
 }
 
+/**
+ * Why a worker missed --ready-timeout, from what its app claimed: the listeners it never
+ * called listen() for, or ready() never called, and what to do about it.
+ */
+export function notReady(worker: Worker, timeoutMs: number): string {
+  const head = `worker ${worker.id} (generation ${worker.generation}) was not ready within ${timeoutMs}ms (--ready-timeout)`;
+  const all = [...worker.claims.listeners];
+  const claimed = all.filter(([, c]) => c).map(([key]) => key);
+  const never = all.filter(([, c]) => !c).map(([key]) => key);
+  if (all.length === 0) return head;
+  if (never.length === 0) {
+    return worker.claims.waitReady
+      ? `${head}: the app listens on ${claimed.join(', ')} but never called ready(). With --wait-ready a worker is ready only once the app calls ready() from baton-supervisor/worker: call it when the app is warm, or start baton without --wait-ready`
+      : `${head}: the app called listen() on ${claimed.join(', ')} but its servers were still not listening: its event loop may be blocked, or it needs a longer --ready-timeout`;
+  }
+  const calls = never.map(listenCall).join(' and ');
+  if (claimed.length === 0) {
+    return `${head}: the app never called listen() for ${never.length === 1 ? 'the baton listener' : 'any of the baton listeners'} ${never.join(', ')}. Make it listen on process.env.PORT (or call ${calls}); if it needs longer to start, raise --ready-timeout`;
+  }
+  const those = never.length === 1 ? 'that listener' : 'those listeners';
+  return (
+    `${head}: the app listens on ${claimed.join(', ')} but never on ${never.join(', ')}. A worker is ready once its app listens on every baton listener: ` +
+    `make the app also call ${calls}, or remove ${those} from --listen (or "listen" in the config file)`
+  );
+}
+
+/** The listen() call that claims a listener: its port for TCP, its path for a unix socket. */
+function listenCall(key: string): string {
+  const tcp = /^(?:\[[^\]]+\]|[^/]+):(\d+)$/.exec(key);
+  return tcp ? `server.listen(${tcp[1]})` : `server.listen(${JSON.stringify(key)})`;
+}
+
 /** A starting worker failed (crash or deadline): mark it, make it leave, report it. */
 function fail(cluster: Cluster, worker: Worker, reason: string): Fact {
   const wasWanted = cluster.isWanted(worker);
   worker.state = transition(worker.state, 'failed');
   worker.failure = withStderr(reason, worker.proc.stderrLines());
-  cluster.log.error(worker.failure);
+  // The log already holds the worker's own stderr lines, just above: once is enough.
+  cluster.log.error(withoutStderr(worker.failure));
   if (cluster.workers.has(worker)) {
     // Still running (missed its deadline): it may have accepted on some listener, so
     // it drains like any other worker.
@@ -106,8 +143,16 @@ function fail(cluster: Cluster, worker: Worker, reason: string): Fact {
   return { kind: 'failed', worker, reason: worker.failure };
 }
 
-/** A failure message with the tail of the worker's stderr, for the log and the caller. */
+/** A failure message with the tail of the worker's stderr, for whoever asked (a reload's caller). */
 export function withStderr(message: string, lines: string[]): string {
   if (lines.length === 0) return `${message} (it wrote nothing to stderr)`;
   return `${message}. Last lines of its stderr:\n${lines.map((l) => `  | ${l}`).join('\n')}`;
+}
+
+/**
+ * The same message for a reader who has just seen the worker's stderr in the master's
+ * log (each line tagged [worker N ...]): without the tail, so a stack is printed once.
+ */
+export function withoutStderr(message: string): string {
+  return message.replace(/\. Last lines of its stderr:\n(?: {2}\| .*(?:\n|$))+/g, ' (its stderr is above, in the [worker] lines)');
 }

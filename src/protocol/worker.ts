@@ -26,7 +26,7 @@ export interface WorkerBootstrap {
   slot?: number;
   generation: number;
   listeners: WorkerListener[];
-  /** The app reports readiness itself with ready() from baton/worker. */
+  /** The app reports readiness itself with ready() from baton-supervisor/worker. */
   waitReady: boolean;
   /**
    * The cluster's size, when the master balances connections (absent from 0.1.0
@@ -61,7 +61,13 @@ export type WorkerMessage =
    * Added after 0.1.0 (older masters ignore it). Sent every second from the worker's own
    * event loop: it is also the heartbeat that tells a stuck worker from a busy one.
    */
-  | ({ v: number; type: 'stats' } & WorkerStats);
+  | ({ v: number; type: 'stats' } & WorkerStats)
+  /**
+   * The app called listen() for master listener `key` (once per listener, before
+   * 'ready'), so a worker that is never ready can be told which listeners its app left
+   * alone. Added after 0.1.0, whose masters ignore it.
+   */
+  | { v: number; type: 'claimed'; key: string };
 
 /** Master → worker. */
 export type MasterMessage =

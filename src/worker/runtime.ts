@@ -1,8 +1,9 @@
 // The worker side of baton, installed before the app runs. The app's listen() calls
 // are mapped onto the master's sockets (fds in this process's stdio table); the worker
-// reports ready once every listener is claimed (and, with waitReady, once the app
-// called ready()); every second it reports its connection counts, from its own event
-// loop; on "drain" it calls the app's drain hooks, drains, then exits.
+// reports each listener the app claims, and ready once every listener is listening (and,
+// with waitReady, once the app called ready()); every second it reports its connection
+// counts, from its own event loop; on "drain" it calls the app's drain hooks, drains,
+// then exits.
 import net from 'node:net';
 import { Drainer } from './drain.js';
 import { DrainHooks } from './drain-hook.js';
@@ -18,7 +19,7 @@ import { installClusterCompat } from './cluster-compat.js';
 type Listen = (this: net.Server, ...args: unknown[]) => net.Server;
 type NativeHandle = { close?: () => void; onconnection?: (err: number, handle: object) => void };
 
-/** Shared with baton/worker's ready() through a global, so both see one runtime. */
+/** Shared with baton-supervisor/worker's ready() through a global, so both see one runtime. */
 export const RUNTIME_KEY = Symbol.for('baton.worker.runtime');
 
 /** What baton-supervisor/worker calls; another copy of the package may call it, so it only grows. */
@@ -84,6 +85,7 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
 
   const claim = (server: net.Server, listener: WorkerListener, backlog: number | undefined) => {
     acceptors.set(listener.key, server);
+    send({ v: WORKER_PROTOCOL_VERSION, type: 'claimed', key: listener.key });
     server.once('listening', () => {
       listening.add(listener.key);
       const acceptor = (server as net.Server & { _handle?: object | null })._handle;

@@ -34,6 +34,8 @@ test('usage errors exit 2 with a message that says what to do', { timeout: 30_00
   const { dir, app } = publicDir(t);
   const cases: Array<[string[], RegExp]> = [
     [['start', app, '--bogus'], /Unknown option '--bogus'.*baton start --help/],
+    [['start', app, '--wrokers', '2'], /Unknown option '--wrokers'\. Did you mean --workers\? \(see "baton start --help"\)/],
+    [['help', 'strat'], /unknown command "strat"\. Did you mean "start"\?/],
     [['frobnicate'], /unknown command "frobnicate"\. Commands: start, reload, upgrade, status, stop/],
     [['stauts'], /unknown command "stauts"\. Did you mean "status"\?/],
     [['start', join(dir, 'missing.js')], /app file not found: .*missing\.js/],
@@ -51,6 +53,16 @@ test('usage errors exit 2 with a message that says what to do', { timeout: 30_00
     assert.equal(result.code, 2, `${args.join(' ')} → ${result.code}: ${result.stderr}`);
     assert.match(result.stderr, message, args.join(' '));
     assert.doesNotMatch(result.stderr, /internal error|\n\s+at /, 'no stack trace for a usage error');
+  }
+});
+
+test('baton help <command> prints that command\'s help', { timeout: 30_000 }, async () => {
+  for (const command of ['start', 'reload', 'stop']) {
+    const viaHelp = await runCli(['help', command]);
+    const viaFlag = await runCli([command, '--help']);
+    assert.equal(viaHelp.code, 0, viaHelp.stderr);
+    assert.equal(viaHelp.stdout, viaFlag.stdout);
+    assert.match(viaHelp.stdout, new RegExp(`^Usage: baton ${command} `));
   }
 });
 
@@ -99,6 +111,10 @@ test('an app that listens where baton was not told to fails start with a clear r
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stderr, /the cluster did not start/);
   assert.match(result.stderr, /tried to listen on port 1, but baton was not told to listen there/);
+  // The worker's stack is on the terminal once (its own stderr lines), not repeated by
+  // the master's error line and again by the CLI's last word.
+  assert.equal(result.stderr.split('\n').filter((l) => l.includes('at failListen')).length, 1, result.stderr);
+  assert.match(result.stderr, /\nbaton: the cluster did not start: worker 1 \(generation 1\) exited with code 1 before it was ready \(its stderr is above, in the \[worker\] lines\)\n$/);
 });
 
 test('a running cluster survives malformed control requests, a second master and a bad reload', { timeout: 60_000 }, async (t) => {

@@ -89,6 +89,19 @@ export interface ClusterOptions {
   readyByStatus?: boolean;
   /** The baton CLI that starts the master (e.g. an installed older release); this checkout's by default. */
   cli?: string;
+  /** The node binary that runs the master, and so its workers; this test's by default. */
+  node?: string;
+  /**
+   * The command that starts the master instead of `node <cli> start`, e.g. ['npx', 'baton',
+   * 'start'] in an app that installed it; the app, --workers, --listen and --control follow.
+   */
+  command?: readonly string[];
+  /**
+   * Run the master in a pseudo-terminal, as a shell runs a foreground job: util-linux's
+   * `script` gives it a session and process group of its own with the pty as its
+   * terminal (stdin, stdout, stderr). `child` is then `script`; interrupt() types Ctrl-C.
+   */
+  pty?: boolean;
 }
 
 /** A running master started through the CLI. */
@@ -108,22 +121,24 @@ export class Cluster {
     // Without an app, baton takes "script" from a config file.
     const app = options.app === undefined ? [] : [options.app];
     const workers = options.workers === undefined && options.app === undefined ? [] : ['--workers', String(options.workers ?? 2)];
-    const args = [options.cli ?? CLI, 'start', ...app, ...workers, ...listen, '--control', this.control, ...(options.args ?? [])];
+    const [program, ...before] = options.command ?? [options.node ?? process.execPath, options.cli ?? CLI, 'start'];
+    const args = [...before, ...app, ...workers, ...listen, '--control', this.control, ...(options.args ?? [])];
     const env = { ...process.env, ...options.env };
     const fds = options.activation ?? [];
-    // Socket activation needs LISTEN_PID to be the master's own pid: set it in a shell
-    // that then becomes the master with exec.
     // A shell that then becomes the master with exec (same pid) sets what only it can:
     // LISTEN_PID for socket activation (the master's own pid), and the open-files limit.
     const shell = [fds.length > 0 ? 'LISTEN_PID=$$' : '', options.openFiles ? `ulimit -n ${options.openFiles};` : ''].filter(Boolean);
     this.child =
       shell.length > 0
-        ? spawn('/bin/sh', ['-c', `${shell.join(' ')} exec "$0" "$@"`, process.execPath, ...args], {
+        ? spawn('/bin/sh', ['-c', `${shell.join(' ')} exec "$0" "$@"`, program!, ...args], {
             cwd: options.dir,
             env: fds.length > 0 ? { ...env, LISTEN_FDS: String(fds.length) } : env,
             stdio: ['ignore', 'pipe', 'pipe', ...fds],
           })
-        : spawn(process.execPath, args, { cwd: options.dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownGroup === true });
+        : options.pty
+          ? // -e: script exits with the master's exit code; -f: output as it comes.
+            spawn('script', ['-qfec', `exec ${[program!, ...args].map(shellQuote).join(' ')}`, '/dev/null'], { cwd: options.dir, env, stdio: ['pipe', 'pipe', 'pipe'] })
+          : spawn(program!, args, { cwd: options.dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownGroup === true });
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d));
     this.exit = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
@@ -163,6 +178,12 @@ export class Cluster {
 
   get pid(): number {
     return this.child.pid!;
+  }
+
+  /** With `pty`: types Ctrl-C in the master's terminal (SIGINT to its foreground process group). */
+  interrupt(): void {
+    if (!this.options.pty) throw new Error('interrupt() needs a master started with pty: true');
+    this.child.stdin!.write('\x03');
   }
 
   /** Resolves with the master's exit code and signal. */
@@ -225,6 +246,11 @@ export class Cluster {
     this.track(all(/upgrade: started new master (\d+)/g), true);
     this.track(all(/worker \d+ started \(pid (\d+)/g));
   }
+}
+
+/** One word for sh -c, quoted. */
+function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Records a pid with its identity (pid and start time) the first time it is seen. */

@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { identify, isAlive, parseStat, readStat, stillAlive, terminate } from '../../src/procfs.js';
+import { identify, isAlive, parseStat, processGroup, readStat, stillAlive, terminate } from '../../src/procfs.js';
 
 const LINUX = process.platform === 'linux';
 
 describe('parseStat', () => {
   test('counts fields from the last parenthesis', () => {
-    const line = '4242 (node (my) app) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 11 0 987654 1000000 5000 18446744073709551615';
-    assert.deepEqual(parseStat(line), { state: 'S', ppid: 1, start: '987654', utime: 250, stime: 75 });
+    const line = '4242 (node (my) app) S 1 4240 4242 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 11 0 987654 1000000 5000 18446744073709551615';
+    assert.deepEqual(parseStat(line), { state: 'S', ppid: 1, pgrp: 4240, start: '987654', utime: 250, stime: 75 });
   });
 
   test('is undefined for a line it cannot read', () => {
@@ -25,6 +25,19 @@ describe('live processes', { skip: !LINUX && 'needs Linux /proc' }, () => {
     assert.deepEqual(identify(process.pid), identify(process.pid));
     assert.equal(readStat(process.pid)?.ppid, process.ppid);
     assert.equal(readStat(2 ** 22 + 1), undefined);
+  });
+
+  test('a process group lists the processes that share it, not those with a group of their own', async () => {
+    const same = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const apart = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore', detached: true });
+    try {
+      const members = processGroup(readStat(process.pid)!.pgrp).map((p) => p.pid);
+      assert.ok(members.includes(process.pid) && members.includes(same.pid!), members.join(' '));
+      assert.ok(!members.includes(apart.pid!));
+    } finally {
+      same.kill('SIGKILL');
+      apart.kill('SIGKILL');
+    }
   });
 
   test('terminate sends TERM, and KILL to a process that ignores it', async () => {

@@ -17,6 +17,6 @@ export async function reload(argv: readonly string[], out: Out): Promise<number>
   const batch = values.batch;
   if (batch !== undefined) parseBatchSpec(batch);
   const result = await request(controlPath(values.control), 'reload', { ...(batch === undefined ? {} : { batch }), ...(values['wait-drained'] ? { waitDrained: true } : {}) });
-  out(`reloaded: generation ${result.generation} serving on ${result.workers} workers (${result.durationMs}ms)\n`);
+  out(`reloaded: generation ${result.generation} serving on ${result.workers} worker${result.workers === 1 ? '' : 's'} (${result.durationMs}ms)\n`);
   return 0;
 }

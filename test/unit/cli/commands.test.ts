@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { closest } from '../../../src/cli/suggest.js';
+import { closest } from '../../../src/suggest.js';
 import { resolveStartOptions } from '../../../src/config/resolve.js';
 import { BatonError, EXIT_USAGE } from '../../../src/errors.js';
 

@@ -32,8 +32,15 @@ describe('runCli', () => {
     await assert.rejects(run(['toString']), { code: 'BATON_USAGE', message: /^unknown command "toString"\./ });
   });
 
-  test('an unknown flag is a usage error that points at the command\'s help', async () => {
-    await assert.rejects(run(['status', '--bogus']), { code: 'BATON_USAGE', message: /^Unknown option '--bogus'.* \(see "baton status --help"\)$/ });
+  test('baton help <command> prints that command\'s help; an unknown one is a usage error with a hint', async () => {
+    for (const [command, help] of Object.entries(helps)) assert.deepEqual(await run(['help', command]), { code: 0, out: help + '\n' });
+    await assert.rejects(run(['help', 'strat']), { code: 'BATON_USAGE', message: /^unknown command "strat"\. Did you mean "start"\?/ });
+  });
+
+  test('an unknown flag is a usage error that points at the command\'s help, and at the flag most likely meant', async () => {
+    await assert.rejects(run(['status', '--bogus']), { code: 'BATON_USAGE', message: /^Unknown option '--bogus'\. \(see "baton status --help"\)$/ });
+    await assert.rejects(run(['start', 'app.js', '--wrokers', '2']), { code: 'BATON_USAGE', message: /^Unknown option '--wrokers'\. Did you mean --workers\? \(see "baton start --help"\)$/ });
+    await assert.rejects(run(['stop', '--forse']), { code: 'BATON_USAGE', message: /Did you mean --force\?/ });
     await assert.rejects(run(['reload', 'extra']), { code: 'BATON_USAGE', message: /see "baton reload --help"/ });
   });
 

@@ -80,16 +80,22 @@ describe('settings schema', () => {
     assert.deepEqual({ ...files, path: '' }, { path: '', values: {}, origin: {}, script: join(dir, 'app.js'), args: ['--port', '9'], env: { A: 'b' }, cwd: dir });
   });
 
-  test('the config file refuses the command-line-only flags as keys, listing the known keys', async () => {
+  test('the config file refuses the command-line-only flags as keys, saying they go on the command line', async () => {
     for (const key of COMMAND_LINE_ONLY) {
-      await assert.rejects(load({ [key]: true }), { code: 'BATON_USAGE', message: new RegExp(`^unknown key "${key}" in .*; known keys: ${CONFIG_KEYS.join(', ')}$`) });
+      await assert.rejects(load({ [key]: true }), { code: 'BATON_USAGE', message: new RegExp(`^"${key}" cannot be set in .*: --${key} says how this one "baton start" runs, so it is given on the command line \\(baton start --${key} \\.\\.\\.\\)$`) });
     }
+  });
+
+  test('an unknown key is refused with the key most likely meant and every known key', async () => {
+    await assert.rejects(load({ wrokers: 2 }), { code: 'BATON_USAGE', message: new RegExp(`^unknown key "wrokers" in .*\\. Did you mean "workers"\\? Known keys: ${CONFIG_KEYS.join(', ')}$`) });
+    await assert.rejects(load({ readytimeout: '2s' }), { message: /Did you mean "readyTimeout"\?/ });
+    await assert.rejects(load({ frobnicate: 1 }), { message: /^unknown key "frobnicate" in .*\. Known keys: / });
   });
 
   test('a key spelled as its flag is read as that key, but not node-arg (its key is nodeArgs)', async () => {
     assert.deepEqual((await load({ 'ready-timeout': '2s' })).values, { 'ready-timeout': '2s' });
-    await assert.rejects(load({ 'node-arg': ['--x'] }), { message: /^unknown key "node-arg"/ });
-    await assert.rejects(load({ nodeArg: ['--x'] }), { message: /^unknown key "nodeArg"/ });
+    await assert.rejects(load({ 'node-arg': ['--x'] }), { message: /^unknown key "node-arg" .*Did you mean "nodeArgs"\?/ });
+    await assert.rejects(load({ nodeArg: ['--x'] }), { message: /^unknown key "nodeArg" .*Did you mean "nodeArgs"\?/ });
   });
 
   test('every setting resolves to a MasterOptions field, and every field but nodePath and source comes from one', () => {

@@ -9,6 +9,7 @@ import { Logger } from '../../../src/master/log.js';
 import { Master } from '../../../src/master/master.js';
 import type { MasterRequest } from '../../../src/master/master.js';
 import type { Endpoints } from '../../../src/master/endpoints.js';
+import type { Listener } from '../../../src/master/listeners.js';
 import type { ExitInfo, MasterOs, SuccessorEvents, SuccessorHandle, SuccessorSpec, Timer, WorkerEvents, WorkerHandle, WorkerSpec } from '../../../src/master/os.js';
 import { PredecessorLink } from '../../../src/master/successor.js';
 import type { Channel } from '../../../src/master/successor.js';
@@ -67,6 +68,10 @@ export class FakeWorker implements WorkerHandle {
   /** The worker hands an idle connection to the master. */
   handOff(key: string, handle: object): void {
     this.events.message({ v: 1, type: 'handoff', key, hops: 0 }, handle);
+  }
+  /** The app in the worker called listen() for the master's listener `key`. */
+  claim(key: string): void {
+    this.events.message({ v: 1, type: 'claimed', key }, undefined);
   }
   /** The worker reports ready. */
   ready(): void {
@@ -249,6 +254,13 @@ export class FakeChannel implements Channel {
   }
 }
 
+/** A master listener that is no socket: its key and spec only. */
+export function fakeListener(key: string): Listener {
+  const tcp = /^(.+):(\d+)$/.exec(key);
+  const spec = tcp ? { kind: 'tcp' as const, host: tcp[1]!, port: Number(tcp[2]) } : { kind: 'unix' as const, path: key };
+  return { key, spec, fd: -1, ...(tcp ? { host: tcp[1]!, port: Number(tcp[2]) } : {}), handle: { fd: -1, close() {} } };
+}
+
 /** Options as resolveStartOptions would give them, for a fake cluster. */
 export function fakeOptions(overrides: Partial<MasterOptions> = {}): MasterOptions {
   return {
@@ -293,7 +305,7 @@ export interface Harness {
 }
 
 /** A master on fakes. With `successor`, it starts as a successor of an old master (version 2). */
-export function harness(options: Partial<MasterOptions> = {}, more: { resolveOptions?: () => Promise<MasterOptions>; successor?: boolean; resume?: SupervisorCounters } = {}): Harness {
+export function harness(options: Partial<MasterOptions> = {}, more: { resolveOptions?: () => Promise<MasterOptions>; successor?: boolean; resume?: SupervisorCounters; listeners?: Listener[] } = {}): Harness {
   const os = new FakeOs();
   const endpoints = new FakeEndpoints();
   const log = new MemorySink();
@@ -306,7 +318,7 @@ export function harness(options: Partial<MasterOptions> = {}, more: { resolveOpt
   }
   const master = new Master({
     options: opts,
-    listeners: [],
+    listeners: more.listeners ?? [],
     log: new Logger(log),
     os,
     metrics: undefined,

@@ -1,12 +1,12 @@
-// Typo hints: an unknown word is matched to the closest known one, but only when it is
-// close enough that the user most likely meant it.
+// Typo hints: an unknown word (a command, a flag, a config key) is matched to the closest
+// known one, but only when it is close enough that the user most likely meant it.
 
 /** The known word closest to `word` by edit distance, if it is close enough to be a typo. */
 export function closest(word: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of known) {
-    const d = editDistance(word.toLowerCase(), candidate);
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
