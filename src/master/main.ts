@@ -9,6 +9,7 @@ import { errors } from '../errors.js';
 import type { Command, Request, Results } from '../protocol/control.js';
 import { FIRST_HANDOVER_FD } from '../protocol/handover.js';
 import type { StartSource } from '../protocol/handover.js';
+import { Registration } from '../registry/registration.js';
 import { deliverSignals } from '../signals.js';
 import type { CaughtSignal } from '../signals.js';
 import { Servers } from './endpoints.js';
@@ -41,11 +42,14 @@ export async function runMaster(options: MasterOptions, log = new Logger(new Log
   const specs = options.listen.length === 0 && activated.length === 0 ? [parseListenSpec(DEFAULTS.listen, options.cwd)] : options.listen;
   const listeners = [...activated, ...(await bindListeners(specs))];
   if (activated.length > 0) log.info(`systemd socket activation: ${activated.map((l) => l.key).join(', ')}`);
-  const { master, servers } = build(options, listeners, log, resolve);
+  // Taking the control socket registers the app's name; a name a live master holds refuses the start.
+  const registration = new Registration(options, listeners.map((l) => l.key), log, { refuseTaken: true });
+  const { master, servers } = build(options, listeners, log, resolve, registration);
   try {
     // The control socket first: a second master on it refuses to start.
     await servers.openControl();
   } catch (err) {
+    await servers.close(false);
     closeListeners(listeners);
     throw err;
   }
@@ -58,11 +62,12 @@ export async function runMaster(options: MasterOptions, log = new Logger(new Log
     await servers.close(false);
     closeListeners(listeners);
     if (options.pidFile) realOs().removePidFile(options.pidFile);
+    registration.release();
     throw err;
   }
   log.info(`master ${process.pid} on node ${process.version}; listening on ${listeners.map((l) => l.key).join(', ')}; control socket ${options.control}`);
   master.start(servers);
-  return serve(master, servers);
+  return serve(master, servers, registration);
 }
 
 /**
@@ -87,15 +92,17 @@ export async function runSuccessor(logger?: Logger, resolve: ResolveStart = reso
     throw err;
   }
   link.configure(handed.fromPid, handed.version, handed.startedAt, handed.health ? FIRST_HANDOVER_FD + listeners.length : undefined);
-  const { master, servers } = build(options, listeners, log, resolve, link, handed.counters);
+  // Registered when it takes the control socket, replacing the old master's entry.
+  const registration = new Registration(options, listeners.map((l) => l.key), log, { refuseTaken: false, predecessor: handed.fromPid });
+  const { master, servers } = build(options, listeners, log, resolve, registration, link, handed.counters);
   master.lastReload = handed.lastReload;
   wireSignals(master);
   log.info(`master ${process.pid} on node ${process.version} taking over from ${handed.fromPid}; listeners ${listeners.map((l) => l.key).join(', ')}`);
   master.start(servers);
-  return serve(master, servers);
+  return serve(master, servers, registration);
 }
 
-function build(options: MasterOptions, listeners: Listener[], log: Logger, resolveStart: ResolveStart, predecessor?: PredecessorLink, resume?: MasterDepsResume) {
+function build(options: MasterOptions, listeners: Listener[], log: Logger, resolveStart: ResolveStart, registration: Registration, predecessor?: PredecessorLink, resume?: MasterDepsResume) {
   let master!: Master;
   const metrics = options.metrics ? new Metrics({ status: () => metricsSnapshot(master) }) : undefined;
   master = new Master({
@@ -113,7 +120,7 @@ function build(options: MasterOptions, listeners: Listener[], log: Logger, resol
     leaving: () => master.state.kind === 'stopping' && master.state.stop.leaving,
     ready: () => master.state.kind !== 'stopping' && master.state.kind !== 'stopped' && master.cluster.allReady(),
   };
-  const servers = new Servers(options, controlHandler(master), health, metrics);
+  const servers = new Servers(options, controlHandler(master), health, metrics, () => registration.claim());
   return { master, servers };
 }
 
@@ -130,7 +137,7 @@ function survive(log: Logger): void {
 }
 
 /** Serves until the master is done, then lets go of what is still its own. */
-async function serve(master: Master, servers: Servers): Promise<number> {
+async function serve(master: Master, servers: Servers, registration: Registration): Promise<number> {
   survive(master.log);
   const options = master.options;
   const unwatch = options.watch ? watch(master) : undefined;
@@ -142,6 +149,8 @@ async function serve(master: Master, servers: Servers): Promise<number> {
     closeListeners(master.listeners);
     if (options.pidFile) realOs().removePidFile(options.pidFile);
   }
+  // Only if the entry still names this process: after a handover it is the successor's.
+  registration.release();
   master.log.info('master exiting');
   if (exit.error) throw exit.error;
   return exit.code;
