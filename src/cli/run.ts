@@ -2,6 +2,7 @@
 // else is help, the successor entry point of an upgrade, or a usage error with a hint.
 import { errors } from '../errors.js';
 import { logs } from './commands/logs.js';
+import { ls } from './commands/ls.js';
 import { reload } from './commands/reload.js';
 import { start } from './commands/start.js';
 import { status } from './commands/status.js';
@@ -19,6 +20,7 @@ const COMMANDS = new Map<string, Command>([
   ['status', status],
   ['stop', stop],
   ['logs', logs],
+  ['ls', ls],
 ]);
 
 /** Runs a CLI invocation; resolves with the process exit code. */
