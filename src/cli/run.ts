@@ -5,6 +5,7 @@ import { logs } from './commands/logs.js';
 import { ls } from './commands/ls.js';
 import { reload } from './commands/reload.js';
 import { start } from './commands/start.js';
+import { startup, unstartup } from './commands/startup.js';
 import { status } from './commands/status.js';
 import { stop } from './commands/stop.js';
 import { upgrade } from './commands/upgrade.js';
@@ -21,6 +22,8 @@ const COMMANDS = new Map<string, Command>([
   ['stop', stop],
   ['logs', logs],
   ['ls', ls],
+  ['startup', startup],
+  ['unstartup', unstartup],
 ]);
 
 /** Runs a CLI invocation; resolves with the process exit code. */
