@@ -63,7 +63,7 @@ export const SETTINGS = [
   {
     // Fixed for this master's life but read again by its successor: an upgrade may rename the app.
     flag: 'name', type: 'string', arg: '<name>', key: 'name', field: 'name', applies: 'upgrade',
-    help: ["the app's name on this host, for baton ls, baton <command> <name>", "and baton startup (default: the script's file name, no extension)"],
+    help: ["the app's name on this host, for baton ls, baton <command> <name>", "and baton startup (default: the script's name without extension)"],
   },
   {
     flag: 'workers', short: 'w', type: 'string', arg: '<n|max>', key: 'workers', field: 'workers', applies: 'upgrade', default: '2',
