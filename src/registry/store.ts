@@ -4,7 +4,7 @@
 // an entry the writer may replace; a removal first renames the entry away, then checks
 // it is the one it meant to remove (a master may have registered anew in between).
 import { randomBytes } from 'node:crypto';
-import { linkSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errors } from '../errors.js';
 import { parseEntry } from './entry.js';
@@ -91,6 +91,9 @@ export class Registry {
    * true if it removed one.
    */
   removeIf(name: string, test: (current: Entry | undefined) => boolean): boolean {
+    // Looked at first without moving it: an entry that is not to go (the one an old
+    // master finds, after an upgrade, naming its successor) is never out of place.
+    if (existsSync(this.file(name)) && !test(this.read(name))) return false;
     const taken = this.temp(name, 'removing');
     try {
       renameSync(this.file(name), taken);
