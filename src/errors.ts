@@ -51,6 +51,8 @@ export const errors = {
       'BATON_NO_MASTER',
       `no baton master is running on control socket ${path} (${code}). Start one with "baton start", or point at it with --control or BATON_CONTROL.`,
     ),
+  noAnswer: (path: string, cmd: string, ms: number) =>
+    new BatonError('BATON_NO_ANSWER', `the master on control socket ${path} did not answer "${cmd}" within ${ms}ms (is it stuck, or stopped with SIGSTOP?)`),
   reloadInProgress: () =>
     new BatonError(
       'BATON_BUSY',
@@ -84,6 +86,26 @@ export const errors = {
   noLogFile: () =>
     new BatonError('BATON_NO_LOG_FILE', 'the master logs to the terminal, not to a file: there is no log file to show or reopen. Start it with --log-file <path> (or --daemon).'),
   daemonFailed: (message: string) => new BatonError('BATON_DAEMON_FAILED', message),
+  registryUnsafe: (dir: string, problem: string) =>
+    new BatonError(
+      'BATON_REGISTRY_UNSAFE',
+      `the app registry ${dir} ${problem}; baton does not use it, since another user could list or forge its entries. Remove it (it is recreated with mode 0700), or set BATON_RUNTIME_DIR to a directory of your own.`,
+    ),
+  registryFailed: (dir: string, what: string, code: string) => new BatonError('BATON_REGISTRY_FAILED', `cannot ${what} in the app registry ${dir}: ${code}`),
+  nameTaken: (name: string, pid: number, app: string, control: string) =>
+    new BatonError(
+      'BATON_NAME_TAKEN',
+      `an app named "${name}" is already running: master ${pid} (${app}, control socket ${control}). Stop it first (baton stop ${name}), or give this one another name with --name.`,
+    ),
+  unknownApp: (name: string, known: readonly string[], guess: string | undefined) =>
+    new BatonError(
+      'BATON_UNKNOWN_APP',
+      `no app named "${name}" is running.${guess ? ` Did you mean "${guess}"?` : ''} ${known.length > 0 ? `Running: ${known.join(', ')}` : 'No app is running'} (baton ls).`,
+    ),
+  appGone: (name: string, pid: number | undefined, why: string) =>
+    new BatonError('BATON_APP_GONE', `the app "${name}" is not running: its master${pid ? ` ${pid}` : ''} ${why}; its entry was removed from the registry (baton ls).`),
+  noApps: () => new BatonError('BATON_NO_APPS', 'no app is running (baton ls lists them; start one with "baton start").'),
+  systemctlFailed: (message: string) => new BatonError('BATON_SYSTEMCTL_FAILED', message),
   notMaster: (pid: number, command: string) =>
     new BatonError('BATON_NOT_MASTER', `process ${pid} is not a baton master (${command || 'no command line'}); not killing it. Is the pid file stale?`),
 };

@@ -139,3 +139,12 @@ export function signal(p: Proc, sig: NodeJS.Signals): boolean {
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** This boot's id: a pid and start time recorded before a reboot name nobody now. Undefined without /proc. */
+export function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -2,8 +2,10 @@
 // else is help, the successor entry point of an upgrade, or a usage error with a hint.
 import { errors } from '../errors.js';
 import { logs } from './commands/logs.js';
+import { ls } from './commands/ls.js';
 import { reload } from './commands/reload.js';
 import { start } from './commands/start.js';
+import { startup, unstartup } from './commands/startup.js';
 import { status } from './commands/status.js';
 import { stop } from './commands/stop.js';
 import { upgrade } from './commands/upgrade.js';
@@ -19,6 +21,9 @@ const COMMANDS = new Map<string, Command>([
   ['status', status],
   ['stop', stop],
   ['logs', logs],
+  ['ls', ls],
+  ['startup', startup],
+  ['unstartup', unstartup],
 ]);
 
 /** Runs a CLI invocation; resolves with the process exit code. */

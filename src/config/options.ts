@@ -6,6 +6,8 @@ import type { LogFormat } from './log-format.js';
 import { daemonDefaultOf, defaultOf } from './schema.js';
 
 export interface MasterOptions {
+  /** The app's name on this host (baton ls, baton startup); absent in handovers from older masters, whose successor takes the default. */
+  name?: string;
   /** Absolute path of the app's entry script. */
   app: string;
   appArgs: string[];

@@ -11,6 +11,7 @@ import { parseDuration } from './duration.js';
 import { findConfig, loadConfig } from './file.js';
 import { parseListenSpec } from './listen-spec.js';
 import { LOG_FORMATS } from './log-format.js';
+import { parseAppName } from './name.js';
 import type { LogFormat } from './log-format.js';
 import { controlPath } from './options.js';
 import type { MasterOptions } from './options.js';
@@ -54,6 +55,7 @@ export function resolveStartOptions(
     if (!arg.startsWith('-')) throw errors.invalidOption(name('node-arg'), arg, 'a Node.js flag starting with "-", e.g. --node-arg=--max-old-space-size=512');
   }
   return {
+    name: parseAppName(str('name'), app, name('name')),
     app,
     appArgs,
     workers: parseWorkers(str('workers'), name('workers')),

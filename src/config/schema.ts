@@ -61,6 +61,11 @@ export const SETTINGS = [
   { key: 'env', type: 'env', field: 'env', applies: 'reload', expects: 'an object of environment variables with string values' },
   { key: 'cwd', type: 'path', field: 'cwd', applies: 'reload', expects: 'the directory the app runs in, relative to the config file' },
   {
+    // Fixed for this master's life but read again by its successor: an upgrade may rename the app.
+    flag: 'name', type: 'string', arg: '<name>', key: 'name', field: 'name', applies: 'upgrade',
+    help: ["the app's name on this host, for baton ls, baton <command> <name>", "and baton startup (default: the script's name without extension)"],
+  },
+  {
     flag: 'workers', short: 'w', type: 'string', arg: '<n|max>', key: 'workers', field: 'workers', applies: 'upgrade', default: '2',
     help: ['worker processes (default {default}; max = one per CPU)'],
   },

@@ -6,14 +6,20 @@ import { BatonError, errors } from '../errors.js';
 import { CONTROL_PROTOCOL_VERSION } from '../protocol/control.js';
 import type { Command, Reply, Results } from '../protocol/control.js';
 
-/** Sends one command and resolves with its typed result; throws the master's error as a BatonError. */
-export function request<C extends Command>(path: string, cmd: C, args: Record<string, unknown> = {}): Promise<Results[C]> {
+/**
+ * Sends one command and resolves with its typed result; throws the master's error as a
+ * BatonError. `timeoutMs` bounds the whole exchange (baton ls asks many masters and must
+ * not hang on one that is stuck); without it the command waits as long as it runs.
+ */
+export function request<C extends Command>(path: string, cmd: C, args: Record<string, unknown> = {}, timeoutMs?: number): Promise<Results[C]> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(path);
     let settled = false;
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => settle(() => reject(errors.noAnswer(path, cmd, timeoutMs))), timeoutMs);
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       socket.destroy();
       fn();
     };

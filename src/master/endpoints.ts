@@ -16,7 +16,7 @@ import type { Metrics } from './metrics.js';
 
 /** What the master opens and closes; faked in unit tests. */
 export interface Endpoints {
-  /** Listens on the control socket; refuses if a live master answers there. */
+  /** Listens on the control socket; refuses if a live master answers there (or, for a fresh master, holds its name). */
   openControl(): Promise<void>;
   /** Stops taking control connections and removes the socket file, for a successor to bind. */
   releaseControl(): void;
@@ -43,11 +43,14 @@ export class Servers implements Endpoints {
     private readonly handler: Handler,
     private readonly healthState: HealthState,
     private readonly metrics: Metrics | undefined,
+    /** Called each time this master has taken the control socket: it registers the app's name (src/registry/registration.ts). */
+    private readonly onControl: () => void = () => {},
   ) {}
 
   async openControl(): Promise<void> {
     if (this.control?.listening) return;
     this.control = await listenControl(this.options.control, this.handler);
+    this.onControl();
   }
 
   releaseControl(): void {

@@ -59,11 +59,15 @@ export function adoptListeners(handed: readonly HandedListener[], firstFd = FIRS
   });
 }
 
-/** Closes the master's copies (the kernel socket closes with the last copy). */
-export function closeListeners(listeners: readonly Listener[]): void {
+/**
+ * Closes the master's copies (the kernel socket closes with the last copy). `unlink`:
+ * also remove unix sockets' files, which a master that handed over must not do (the
+ * new master's clients still connect through them).
+ */
+export function closeListeners(listeners: readonly Listener[], unlink = true): void {
   for (const listener of listeners) {
     listener.handle.close();
-    if (listener.spec.kind === 'unix') {
+    if (unlink && listener.spec.kind === 'unix') {
       try {
         unlinkSync(listener.spec.path);
       } catch {

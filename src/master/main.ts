@@ -9,6 +9,7 @@ import { BatonError, errors } from '../errors.js';
 import type { Command, Request, Results } from '../protocol/control.js';
 import { FIRST_HANDOVER_FD } from '../protocol/handover.js';
 import type { StartSource } from '../protocol/handover.js';
+import { Registration } from '../registry/registration.js';
 import { deliverSignals } from '../signals.js';
 import type { CaughtSignal } from '../signals.js';
 import { endpointAddress, Servers } from './endpoints.js';
@@ -43,11 +44,14 @@ export async function runMaster(options: MasterOptions, log = new Logger(new Log
   const specs = options.listen.length === 0 && activated.length === 0 ? [parseListenSpec(DEFAULTS.listen, options.cwd)] : options.listen;
   const listeners = [...activated, ...(await bindListeners(specs))];
   if (activated.length > 0) log.info(`systemd socket activation: ${activated.map((l) => l.key).join(', ')}`);
-  const { master, servers } = build(options, listeners, log, resolve);
+  // Taking the control socket registers the app's name; a name a live master holds refuses the start.
+  const registration = new Registration(options, listeners.map((l) => l.key), log, { refuseTaken: true });
+  const { master, servers } = build(options, listeners, log, resolve, registration);
   try {
     // The control socket first: a second master on it refuses to start.
     await servers.openControl();
   } catch (err) {
+    await servers.close(false);
     closeListeners(listeners);
     throw err;
   }
@@ -60,11 +64,12 @@ export async function runMaster(options: MasterOptions, log = new Logger(new Log
     await servers.close(false);
     closeListeners(listeners);
     if (options.pidFile) realOs().removePidFile(options.pidFile);
+    registration.release();
     throw err;
   }
   log.info(`master ${process.pid} on node ${process.version}; listening on ${listeners.map((l) => l.key).join(', ')}; control socket ${options.control}${endpointsServed(options)}`);
   master.start(servers);
-  return serve(master, servers, keepsTerminal(isatty, process.env));
+  return serve(master, servers, registration, keepsTerminal(isatty, process.env));
 }
 
 /**
@@ -89,12 +94,14 @@ export async function runSuccessor(logger?: Logger, resolve: ResolveStart = reso
     throw err;
   }
   link.configure(handed.fromPid, handed.version, handed.startedAt, handed.health ? FIRST_HANDOVER_FD + listeners.length : undefined);
-  const { master, servers } = build(options, listeners, log, resolve, link, handed.counters);
+  // Registered when it takes the control socket, replacing the old master's entry.
+  const registration = new Registration(options, listeners.map((l) => l.key), log, { refuseTaken: false, predecessor: handed.fromPid });
+  const { master, servers } = build(options, listeners, log, resolve, registration, link, handed.counters);
   master.lastReload = handed.lastReload;
   wireSignals(master);
   log.info(`master ${process.pid} on node ${process.version} taking over from ${handed.fromPid}; listeners ${listeners.map((l) => l.key).join(', ')}${endpointsServed(options, true)}`);
   master.start(servers);
-  return serve(master, servers);
+  return serve(master, servers, registration);
 }
 
 /** Where --health and --metrics serve, for the master's first line ("" without them); a successor takes them over. */
@@ -106,7 +113,7 @@ function endpointsServed(options: MasterOptions, successor = false): string {
   return parts.length === 0 ? '' : `; ${successor ? 'takes over ' : ''}${parts.join(', ')}`;
 }
 
-function build(options: MasterOptions, listeners: Listener[], log: Logger, resolveStart: ResolveStart, predecessor?: PredecessorLink, resume?: MasterDepsResume) {
+function build(options: MasterOptions, listeners: Listener[], log: Logger, resolveStart: ResolveStart, registration: Registration, predecessor?: PredecessorLink, resume?: MasterDepsResume) {
   let master!: Master;
   const metrics = options.metrics ? new Metrics({ status: () => metricsSnapshot(master) }) : undefined;
   master = new Master({
@@ -124,7 +131,7 @@ function build(options: MasterOptions, listeners: Listener[], log: Logger, resol
     leaving: () => master.state.kind === 'stopping' && master.state.stop.leaving,
     ready: () => master.state.kind !== 'stopping' && master.state.kind !== 'stopped' && master.cluster.allReady(),
   };
-  const servers = new Servers(options, controlHandler(master), health, metrics);
+  const servers = new Servers(options, controlHandler(master), health, metrics, () => registration.claim());
   return { master, servers };
 }
 
@@ -145,7 +152,7 @@ function survive(log: Logger): void {
  * shell started in the foreground (`keeper`) that has handed over stays on as the
  * keeper of the terminal (keeper.ts) until the live master is gone.
  */
-async function serve(master: Master, servers: Servers, keeper = false): Promise<number> {
+async function serve(master: Master, servers: Servers, registration: Registration, keeper = false): Promise<number> {
   survive(master.log);
   const options = master.options;
   const unwatch = options.watch ? await watch(master) : undefined;
@@ -158,12 +165,14 @@ async function serve(master: Master, servers: Servers, keeper = false): Promise<
     closeListeners(master.listeners);
     if (options.pidFile) realOs().removePidFile(options.pidFile);
   } else if (keeper && !exit.error) {
-    // The successor holds its own copies of the sockets: ours can go.
-    closeListeners(master.listeners);
+    // The successor holds its own copies of the sockets: ours can go (their files stay).
+    closeListeners(master.listeners, false);
     master.log.info(`master ${process.pid} handed over to ${state.to} and stays in the foreground to keep this terminal: Ctrl-C stops the live master`);
     const log = (message: string) => master.log.info(message);
     return keepTerminal(keeperHost(options.control, log, deliverSignals), state.to);
   }
+  // Only if the entry still names this process: after a handover it is the successor's.
+  registration.release();
   master.log.info('master exiting');
   if (exit.error) {
     // Logging to the terminal, the worker's stderr is on it already, and then the

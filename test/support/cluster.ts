@@ -23,6 +23,22 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * The app registry a test's baton uses when it names none (BATON_RUNTIME_DIR): inside
+ * the test's own directory, or one temp dir for this test process, so no test reads or
+ * writes the machine's real registry, and masters of different tests never share names.
+ */
+export function testRegistry(dir?: string): string {
+  if (dir !== undefined && dir !== ROOT) return join(dir, '.baton-registry');
+  if (processRegistry === undefined) {
+    const made = mkdtempSync(join(tmpdir(), 'baton-registry-'));
+    processRegistry = made;
+    process.once('exit', () => rmSync(made, { recursive: true, force: true }));
+  }
+  return processRegistry;
+}
+let processRegistry: string | undefined;
+
 /** A fresh temp dir, removed by the returned cleanup. */
 export function tempDir(prefix = 'baton-test-'): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -51,7 +67,7 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [options.cli ?? CLI, ...args], {
       cwd: options.cwd ?? ROOT,
-      env: { ...process.env, ...options.env },
+      env: { ...process.env, BATON_RUNTIME_DIR: testRegistry(options.cwd), ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
     });
@@ -123,7 +139,7 @@ export class Cluster {
     const workers = options.workers === undefined && options.app === undefined ? [] : ['--workers', String(options.workers ?? 2)];
     const [program, ...before] = options.command ?? [options.node ?? process.execPath, options.cli ?? CLI, 'start'];
     const args = [...before, ...app, ...workers, ...listen, '--control', this.control, ...(options.args ?? [])];
-    const env = { ...process.env, ...options.env };
+    const env = { ...process.env, BATON_RUNTIME_DIR: testRegistry(options.dir), ...options.env };
     const fds = options.activation ?? [];
     // A shell that then becomes the master with exec (same pid) sets what only it can:
     // LISTEN_PID for socket activation (the master's own pid), and the open-files limit.

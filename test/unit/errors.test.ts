@@ -27,6 +27,14 @@ const CATALOG: Record<keyof typeof errors, { error: BatonError; code: string; ex
   handingOver: { error: errors.handingOver(43), code: 'BATON_HANDING_OVER', exitCode: 1 },
   internal: { error: errors.internal('reload', new Error('x')), code: 'BATON_INTERNAL', exitCode: 1 },
   busyControl: { error: errors.busyControl(64), code: 'BATON_CONTROL_BUSY', exitCode: 1 },
+  noAnswer: { error: errors.noAnswer('/c.sock', 'status', 2000), code: 'BATON_NO_ANSWER', exitCode: 1 },
+  registryUnsafe: { error: errors.registryUnsafe('/r', 'has mode 0755'), code: 'BATON_REGISTRY_UNSAFE', exitCode: 1 },
+  registryFailed: { error: errors.registryFailed('/r', 'write the entry', 'ENOSPC'), code: 'BATON_REGISTRY_FAILED', exitCode: 1 },
+  nameTaken: { error: errors.nameTaken('api', 42, '/srv/api/server.js', '/srv/api/.baton.sock'), code: 'BATON_NAME_TAKEN', exitCode: 1 },
+  unknownApp: { error: errors.unknownApp('ap', ['api'], 'api'), code: 'BATON_UNKNOWN_APP', exitCode: 1 },
+  appGone: { error: errors.appGone('api', 42, 'is gone'), code: 'BATON_APP_GONE', exitCode: 1 },
+  noApps: { error: errors.noApps(), code: 'BATON_NO_APPS', exitCode: 1 },
+  systemctlFailed: { error: errors.systemctlFailed('boom'), code: 'BATON_SYSTEMCTL_FAILED', exitCode: 1 },
 };
 
 describe('errors catalog', () => {

@@ -2,7 +2,7 @@
 // a typo hint. None of these reach a master.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LOGS_HELP, MAIN_HELP, RELOAD_HELP, START_HELP, STATUS_HELP, STOP_HELP, UPGRADE_HELP } from '../../../src/cli/help.js';
+import { LOGS_HELP, LS_HELP, MAIN_HELP, RELOAD_HELP, START_HELP, STARTUP_HELP, STATUS_HELP, STOP_HELP, UNSTARTUP_HELP, UPGRADE_HELP } from '../../../src/cli/help.js';
 import { runCli } from '../../../src/cli/run.js';
 
 /** Runs the CLI with its output captured. */
@@ -18,7 +18,7 @@ describe('runCli', () => {
     assert.deepEqual(await run([]), { code: 2, out: MAIN_HELP + '\n' });
   });
 
-  const helps = { start: START_HELP, reload: RELOAD_HELP, upgrade: UPGRADE_HELP, status: STATUS_HELP, stop: STOP_HELP, logs: LOGS_HELP };
+  const helps = { start: START_HELP, reload: RELOAD_HELP, upgrade: UPGRADE_HELP, status: STATUS_HELP, stop: STOP_HELP, logs: LOGS_HELP, ls: LS_HELP, startup: STARTUP_HELP, unstartup: UNSTARTUP_HELP };
   for (const [command, help] of Object.entries(helps)) {
     test(`baton ${command} --help prints its help`, async () => {
       assert.deepEqual(await run([command, '--help']), { code: 0, out: help + '\n' });
@@ -27,7 +27,7 @@ describe('runCli', () => {
   }
 
   test('an unknown command is a usage error that suggests the command meant, if any', async () => {
-    await assert.rejects(run(['stauts']), { code: 'BATON_USAGE', message: 'unknown command "stauts". Did you mean "status"? Commands: start, reload, upgrade, status, stop, logs (baton --help).' });
+    await assert.rejects(run(['stauts']), { code: 'BATON_USAGE', message: 'unknown command "stauts". Did you mean "status"? Commands: start, reload, upgrade, status, stop, logs, ls, startup, unstartup (baton --help).' });
     await assert.rejects(run(['frobnicate']), { code: 'BATON_USAGE', message: /^unknown command "frobnicate". Commands: / });
     await assert.rejects(run(['toString']), { code: 'BATON_USAGE', message: /^unknown command "toString"\./ });
   });
@@ -41,7 +41,13 @@ describe('runCli', () => {
     await assert.rejects(run(['status', '--bogus']), { code: 'BATON_USAGE', message: /^Unknown option '--bogus'\. \(see "baton status --help"\)$/ });
     await assert.rejects(run(['start', 'app.js', '--wrokers', '2']), { code: 'BATON_USAGE', message: /^Unknown option '--wrokers'\. Did you mean --workers\? \(see "baton start --help"\)$/ });
     await assert.rejects(run(['stop', '--forse']), { code: 'BATON_USAGE', message: /Did you mean --force\?/ });
-    await assert.rejects(run(['reload', 'extra']), { code: 'BATON_USAGE', message: /see "baton reload --help"/ });
+  });
+
+  test('an app name or --control, one name at most: usage errors that say so', async () => {
+    // One app name at most (checked before the registry is read).
+    await assert.rejects(run(['reload', 'api', 'web']), { code: 'BATON_USAGE', message: /one app name .*see "baton reload --help"/ });
+    await assert.rejects(run(['status', 'api', '--control', '/c.sock']), { code: 'BATON_USAGE', message: /an app name or --control, not both/ });
+    await assert.rejects(run(['startup', 'upstart']), { code: 'BATON_USAGE', message: /baton startup systemd/ });
   });
 
   test('reload refuses a bad --batch before asking the master', async () => {

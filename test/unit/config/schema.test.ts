@@ -27,7 +27,7 @@ async function load(config: Record<string, unknown>) {
 
 /** Every flag `baton start` takes, written out independently of the schema. */
 const START_FLAGS = [
-  'workers', 'listen', 'batch', 'ready-timeout', 'drain-timeout', 'max-draining', 'stall-timeout', 'kill-timeout', 'wait-ready', 'watch', 'node-arg', 'pid-file',
+  'name', 'workers', 'listen', 'batch', 'ready-timeout', 'drain-timeout', 'max-draining', 'stall-timeout', 'kill-timeout', 'wait-ready', 'watch', 'node-arg', 'pid-file',
   'log-file', 'log-format', 'daemon', 'health', 'metrics', 'max-memory', 'lb-grace', 'upgrade-timeout', 'config', 'control', 'help',
 ];
 
