@@ -25,6 +25,20 @@ export interface RoutableWorker {
   readonly stats: { connections: number } | undefined;
   /** Connections routed to it (plus) or passed on by it (minus) since that report. */
   routed: number;
+  /** When it became ready (a young worker gets a smaller share while it warms up). */
+  readonly readyAt: number | undefined;
+}
+
+/** How long a new worker's share takes to grow to a full one. */
+export const WARM_UP_MS = 3000;
+/** A worker's share right when it becomes ready, as a fraction of a full one. */
+const COLD_WEIGHT = 0.25;
+
+/** A worker's weight in the spread: from COLD_WEIGHT when it became ready to 1 after WARM_UP_MS. */
+export function weight(worker: RoutableWorker, now: number): number {
+  if (worker.readyAt === undefined) return 1;
+  const warm = Math.min(1, Math.max(0, (now - worker.readyAt) / WARM_UP_MS));
+  return COLD_WEIGHT + (1 - COLD_WEIGHT) * warm;
 }
 
 /** A worker's open connections, as far as the master knows now. */
@@ -44,6 +58,8 @@ export class HandoffRouter {
   /** Told when the last handle in flight has been written (so the master can exit). */
   onWritten: (() => void) | undefined;
   private cursor = 0;
+
+  constructor(private readonly now: () => number = () => Date.now()) {}
 
   /** True while a connection is on its way to the other master (see inFlight). */
   get forwarding(): boolean {
@@ -68,8 +84,11 @@ export class HandoffRouter {
     // (back to its own worker only if there is no other).
     const newest = Math.max(...others.map((w) => w.generation));
     const pool = shed ? others : others.filter((w) => w.generation === newest);
-    const least = Math.min(...pool.map(load));
-    const candidates = pool.filter((w) => load(w) === least);
+    // Fewest connections for its weight: a warming worker fills up more slowly.
+    const now = this.now();
+    const fill = (w: RoutableWorker) => (load(w) + 1) / weight(w, now);
+    const least = Math.min(...pool.map(fill));
+    const candidates = pool.filter((w) => fill(w) === least);
     const target = candidates[this.cursor++ % Math.max(1, candidates.length)] ?? (shed && from?.state === 'ready' ? from : undefined);
     if (target) {
       // A draining worker counted what it hands on; a shed connection was never counted.

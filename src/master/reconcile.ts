@@ -6,7 +6,7 @@
 import type { SupervisorCounters } from '../protocol/handover.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import type { BackoffPolicy } from './backoff.js';
-import { HandoffRouter, load } from './handoff.js';
+import { HandoffRouter, load, WARM_UP_MS, weight } from './handoff.js';
 import { WORKER_PROTOCOL_VERSION } from '../protocol/worker.js';
 import { applyEvent } from './worker-events.js';
 import type { HandoffRoute, NativeHandle } from './handoff.js';
@@ -109,7 +109,7 @@ export class Cluster {
   nextGeneration = 1;
   /** The generation every slot was last rolled onto (0 before the first start). */
   generation = 0;
-  readonly router = new HandoffRouter();
+  readonly router: HandoffRouter;
   /** Slots whose old workers drain only once every one of them has its wanted worker ready (a reload batch). */
   barrier: Set<Slot> | undefined;
   private balanceTimer: Timer | undefined;
@@ -130,6 +130,7 @@ export class Cluster {
       this.nextGeneration = resume.nextGeneration;
       this.generation = resume.generation;
     }
+    this.router = new HandoffRouter(() => os.now());
     this.router.onWritten = () => this.post({ type: 'wake' });
     this.slots = Array.from({ length: settings.workers }, (_, i) => ({
       index: i + 1,
@@ -246,9 +247,9 @@ export class Cluster {
    * from), at most every BALANCE_MS: after a burst of passed-on connections it goes out
    * within that, in steady state once per round of reports.
    */
-  balanceSoon(): void {
+  balanceSoon(ms = BALANCE_MS): void {
     if (this.settings.workers < 2 || this.balanceTimer) return;
-    this.balanceTimer = this.os.timer(BALANCE_MS, () => this.post({ type: 'balance' }));
+    this.balanceTimer = this.os.timer(ms, () => this.post({ type: 'balance' }));
   }
 
   /** The balance timer is due: tell every ready worker the cluster's total. */
@@ -256,7 +257,12 @@ export class Cluster {
     this.balanceTimer = undefined;
     const ready = [...this.workers].filter((w) => w.state === 'ready');
     const total = ready.reduce((sum, w) => sum + load(w), 0);
-    for (const w of ready) w.proc.send({ v: WORKER_PROTOCOL_VERSION, type: 'balance', total });
+    const now = this.os.now();
+    const weights = ready.map((w) => weight(w, now));
+    const sum = weights.reduce((a, b) => a + b, 0);
+    ready.forEach((w, i) => w.proc.send({ v: WORKER_PROTOCOL_VERSION, type: 'balance', total, share: Math.ceil((total * weights[i]!) / sum) }));
+    // While a worker warms up its share grows: say so again soon.
+    if (ready.some((w) => w.readyAt !== undefined && now - w.readyAt < WARM_UP_MS)) this.balanceSoon(WARM_UP_MS / 6);
   }
 
   /** A connection from outside (the other master): give it to a ready worker. */

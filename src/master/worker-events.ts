@@ -65,6 +65,8 @@ function onMessage(cluster: Cluster, worker: Worker, raw: unknown, handle: unkno
   if (message.type !== 'ready' || worker.state !== 'starting') return undefined;
   worker.state = transition(worker.state, 'ready');
   worker.readyAt = cluster.os.now();
+  // Its share starts small and grows as it warms up: tell everyone.
+  cluster.balanceSoon();
   cluster.log.info(`worker ${worker.id} ready (generation ${worker.generation})`);
   worker.timers.push(cluster.os.timer(cluster.backoff.stableAfterMs, () => cluster.post({ type: 'stable', worker })));
   return { kind: 'ready', worker };

@@ -79,7 +79,13 @@ export type MasterMessage =
   /** Serve this connection (sent with its handle) as if accepted on listener `key`. */
   | { v: number; type: 'adopt'; key: string; hops: number }
   /** The cluster's open connections, as the master counts them: a worker above its share passes new ones on. */
-  | { v: number; type: 'balance'; total: number };
+  | {
+      v: number;
+      type: 'balance';
+      total: number;
+      /** This worker's share of them (smaller while it warms up); absent: total over the workers. */
+      share?: number;
+    };
 
 /** Narrows an IPC payload to a baton message of our protocol version. */
 export function isBatonMessage(value: unknown): value is { v: number; type: string } {

@@ -1,4 +1,4 @@
-// Even spread at direct-accept speed. Workers accept straight from the shared socket,
+// Even spread at direct-accept speed, and a gradual takeover by new workers. Workers accept straight from the shared socket,
 // and the kernel's wake-up order lets one worker take most of a burst of connections.
 // So a worker that accepts a connection while it holds more than its share (the
 // cluster's open connections, as the master last told it, over the number of workers,
@@ -6,7 +6,9 @@
 // the worker with the fewest. Cost: one IPC hop, for those connections only; a cluster
 // already in balance, or traffic of short connections, pays nothing. The connection's
 // handle moves before a byte is read, so nothing is lost or reordered (as for an idle
-// connection moved during a drain).
+// connection moved during a drain). A worker that has just become ready is cold (its
+// code not yet optimised): the master gives it a smaller share that grows over its first
+// seconds, so it takes its load as it warms up instead of all at once.
 
 /** A libuv stream handle, as node's acceptor callback receives it. */
 export type ClientHandle = { close?: () => void; readStop?: () => number };
@@ -16,6 +18,7 @@ type Acceptor = { onconnection?: OnConnection };
 /** Decides, per accepted connection, whether to keep it or pass it on. */
 export class Balancer {
   private total = 0;
+  private share: number | undefined;
   /** Passed on but not yet written to the master: still ours to count. */
   private inFlight = 0;
   private readonly originals = new WeakMap<object, OnConnection>();
@@ -31,15 +34,16 @@ export class Balancer {
     private readonly passOn: (key: string, handle: ClientHandle, done: (sent: boolean) => void) => void,
   ) {}
 
-  /** The master's count of the cluster's open connections. */
-  setTotal(total: number): void {
+  /** The master's count of the cluster's open connections, and this worker's share of them. */
+  setTotal(total: number, share?: number): void {
     this.total = Math.max(0, total);
+    this.share = share === undefined ? undefined : Math.max(0, share);
   }
 
   /** True if a connection accepted now would put this worker above its share. */
   overShare(): boolean {
     if (this.workers < 2 || !this.active()) return false;
-    const share = Math.ceil(this.total / this.workers);
+    const share = this.share ?? Math.ceil(this.total / this.workers);
     // Slack: small counts move rarely, large ones stay within a quarter of the share.
     const slack = Math.max(2, Math.ceil(share / 4));
     return this.held() + this.inFlight >= share + slack;

@@ -128,7 +128,7 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
     const message = raw as MasterMessage;
     if (message.type === 'drain') drain(message.handoff, message.timeoutMs ?? DEFAULT_DRAIN_MS);
     else if (message.type === 'adopt' && handle) adopt(message.key, message.hops, handle);
-    else if (message.type === 'balance') balancer?.setTotal(message.total);
+    else if (message.type === 'balance') balancer?.setTotal(message.total, message.share);
   });
 
   const adopt = (key: string, hops: number, handle: NativeHandle) => {

@@ -4,11 +4,11 @@
 // back to its own worker only when there is no other.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HandoffRouter, load } from '../../../src/master/handoff.js';
+import { HandoffRouter, load, weight } from '../../../src/master/handoff.js';
 import type { RoutableWorker } from '../../../src/master/handoff.js';
 import type { MasterMessage } from '../../../src/protocol/worker.js';
 
-function worker(name: string, connections: number, generation = 1, state: RoutableWorker['state'] = 'ready') {
+function worker(name: string, connections: number, generation = 1, state: RoutableWorker['state'] = 'ready', readyAt?: number) {
   const got: string[] = [];
   const w: RoutableWorker & { name: string; got: string[] } = {
     name,
@@ -17,6 +17,7 @@ function worker(name: string, connections: number, generation = 1, state: Routab
     state,
     stats: { connections },
     routed: 0,
+    readyAt,
     proc: { send: (m: MasterMessage, _h?: object, done?: (sent: boolean) => void) => (got.push(m.type), done?.(true)) },
   };
   return w;
@@ -72,4 +73,17 @@ test('with nobody to take it, a draining worker\'s connection goes to the other 
   sent[1]!();
   assert.equal(router.inFlight, 0);
   assert.equal(written, 1, 'told once the last one is written');
+});
+
+test('a worker that has just become ready fills up more slowly while it warms up', () => {
+  let now = 10_000;
+  const router = new HandoffRouter(() => now);
+  const warm = worker('warm', 0, 2, 'ready', 0);
+  const cold = worker('cold', 0, 2, 'ready', now);
+  const draining = worker('old', 20, 1, 'draining');
+  for (let i = 0; i < 20; i++) router.route([draining, warm, cold], draining, 'k', 0, handle());
+  assert.ok(cold.got.length <= 6 && warm.got.length >= 14, `cold ${cold.got.length}, warm ${warm.got.length}`);
+  assert.equal(weight(cold, now), 0.25);
+  now += 3000;
+  assert.equal(weight(cold, now), 1, 'warm after WARM_UP_MS');
 });
