@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { after, describe, test } from 'node:test';
+import { appFiles } from '../../../src/cli/ecosystem.js';
 import { nameArgs, prepareLaunch, toArgs } from '../../../src/cli/launch.js';
 import { resolveStart } from '../../../src/config/resolve.js';
 import { START_OPTIONS } from '../../../src/config/schema.js';
@@ -55,6 +56,10 @@ describe('launch', () => {
     await assert.rejects(prepareLaunch(request({ script: 'app/missing.js' })), { code: 'BATON_APP_NOT_FOUND' });
     await assert.rejects(prepareLaunch(request({ script: 'app/server.js', wrokers: 2 })), { code: 'BATON_USAGE', message: /^unknown key "wrokers" in test options\. Did you mean "workers"\?/ });
     await assert.rejects(prepareLaunch({ ...request({ script: 'app/server.js' }), node: join(dir, 'no-node') }), { code: 'BATON_INVALID_OPTION', message: /for "node" in test options: expected the path of a node binary this user can run \(ENOENT\)/ });
+  });
+
+  test("an ecosystem app's files are .baton/<name>.sock, .pid and .log in the current directory", () => {
+    assert.deepEqual(appFiles('web', '/srv'), { control: '/srv/.baton/web.sock', pidFile: '/srv/.baton/web.pid', logFile: '/srv/.baton/web.log' });
   });
 
   test('the name goes on the command line as --name once this build has that flag', () => {
