@@ -84,6 +84,11 @@ export const errors = {
   noLogFile: () =>
     new BatonError('BATON_NO_LOG_FILE', 'the master logs to the terminal, not to a file: there is no log file to show or reopen. Start it with --log-file <path> (or --daemon).'),
   daemonFailed: (message: string) => new BatonError('BATON_DAEMON_FAILED', message),
+  noRegistry: () =>
+    new BatonError(
+      'BATON_NO_REGISTRY',
+      'this build of baton has no registry of running masters: connect to a master by its control socket, connect({ control: "/path/.baton.sock" }).',
+    ),
   notMaster: (pid: number, command: string) =>
     new BatonError('BATON_NOT_MASTER', `process ${pid} is not a baton master (${command || 'no command line'}); not killing it. Is the pid file stale?`),
 };

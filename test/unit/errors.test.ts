@@ -23,6 +23,7 @@ const CATALOG: Record<keyof typeof errors, { error: BatonError; code: string; ex
   noLogFile: { error: errors.noLogFile(), code: 'BATON_NO_LOG_FILE', exitCode: 1 },
   daemonFailed: { error: errors.daemonFailed('boom'), code: 'BATON_DAEMON_FAILED', exitCode: 1 },
   notMaster: { error: errors.notMaster(1, 'sleep 9'), code: 'BATON_NOT_MASTER', exitCode: 1 },
+  noRegistry: { error: errors.noRegistry(), code: 'BATON_NO_REGISTRY', exitCode: 1 },
   takingOver: { error: errors.takingOver(42), code: 'BATON_TAKING_OVER', exitCode: 1 },
   handingOver: { error: errors.handingOver(43), code: 'BATON_HANDING_OVER', exitCode: 1 },
   internal: { error: errors.internal('reload', new Error('x')), code: 'BATON_INTERNAL', exitCode: 1 },
