@@ -3,7 +3,7 @@
 // start side by side, and one that fails does not stop the others: each is reported, and
 // the command fails (exit 1) naming every app that did not start, and why.
 import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { formatNotices } from '../config/ecosystem.js';
 import type { EcosystemApp } from '../config/ecosystem.js';
 import { readEcosystem } from '../config/ecosystem-file.js';
@@ -41,7 +41,8 @@ export async function startEcosystem(path: string, selection: EcosystemSelection
   }
   if (invalid.length > 0) throw errors.usage(`${ecosystem.file}: nothing was started:\n${invalid.join('\n')}`);
 
-  mkdirSync(resolve(DEFAULTS.ecosystemDir), { recursive: true });
+  // The directories of each app's files are made if they are missing, as PM2 makes its log directories.
+  for (const dir of new Set(prepared.flatMap(({ launch: l }) => [dirname(l.logFile), dirname(l.pidFile), dirname(l.options.control)]))) mkdirSync(dir, { recursive: true });
   const results = await Promise.allSettled(prepared.map(({ launch: l }) => launch(l)));
   const failed: string[] = [];
   for (const [i, result] of results.entries()) {
