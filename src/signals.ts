@@ -48,3 +48,16 @@ export function deliverSignals(to: (signal: CaughtSignal) => void): void {
 export function catchingSignals(): boolean {
   return shared() !== undefined;
 }
+
+/**
+ * For a `baton start` that turns out not to become a master (an ecosystem file's, which
+ * starts daemons and returns): the default actions again, so Ctrl-C ends it, and a
+ * signal caught meanwhile is acted on now.
+ */
+export function releaseSignals(): void {
+  const state = shared();
+  if (!state) return;
+  delete (globalThis as Record<symbol, unknown>)[KEY];
+  for (const signal of CAUGHT_SIGNALS) process.removeAllListeners(signal);
+  for (const signal of state.early.splice(0)) process.kill(process.pid, signal);
+}

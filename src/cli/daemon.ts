@@ -23,6 +23,12 @@ export interface DaemonStart {
   options: MasterOptions;
   logFile: string;
   pidFile: string;
+  /** The node binary the master (and so its workers) runs on; this one's by default. */
+  node?: string;
+  /** The master's directory (the app's cwd); this start's by default. */
+  cwd?: string;
+  /** The master's environment (its workers inherit it); this start's by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Starts the daemon and waits for it; resolves with its pid, or throws why it failed. */
@@ -43,13 +49,14 @@ export async function startDaemon(start: DaemonStart): Promise<number> {
     throw errors.logFileFailed(logFile, (err as NodeJS.ErrnoException).code ?? String(err));
   }
   const offset = fstatSync(fd).size;
-  // Same directory as this start, so relative paths in args (and a config file) resolve the same.
-  const child = spawn(process.execPath, args, { cwd: process.cwd(), env: process.env, detached: true, stdio: ['ignore', fd, fd] });
+  // By default the same directory as this start, so relative paths in args (and a config file) resolve the same.
+  const node = start.node ?? process.execPath;
+  const child = spawn(node, args, { cwd: start.cwd ?? process.cwd(), env: start.env ?? process.env, detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   child.unref();
   let exit: string | undefined;
   child.once('exit', (code, signal) => (exit = signal ? `was killed by ${signal}` : `exited with code ${code}`));
-  child.once('error', (err) => (exit = `could not start: ${err.message}`));
+  child.once('error', (err) => (exit = `could not start (${node}): ${err.message}`));
   const pid = child.pid;
 
   const budget = options.readyTimeoutMs + START_GRACE_MS;

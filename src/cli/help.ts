@@ -25,6 +25,7 @@ export const MAIN_HELP = `baton — run a Node.js server as a cluster and replac
 
 Usage:
   baton start <app.js> [options] [-- app args]   run the master in the foreground
+  baton start ecosystem.config.js [--env <p>]    start each app of a PM2 ecosystem file
   baton reload [<name>|all] [--batch N|N%]       roll every worker onto the code on disk
   baton upgrade [<name>|all] [--node <path>]     replace the master itself (and its workers)
   baton status [<name>|all] [--json]             show the master and its workers
@@ -41,6 +42,7 @@ Run "baton <command> --help" (or "baton help <command>") for a command's options
 
 /** baton start --help; the options come from the schema. */
 export const START_HELP = `Usage: baton start [<app.js>] [options] [-- app args]
+       baton start <ecosystem file> [--env <profile>] [--only <names>]
 
 Runs the master in the foreground. The app is unmodified: it calls server.listen(port)
 (or process.env.PORT) and baton maps that onto the sockets it owns.
@@ -48,7 +50,15 @@ Runs the master in the foreground. The app is unmodified: it calls server.listen
 Options:
 ${formatOptions(FLAG_SETTINGS)}
 
-Durations: 500ms, 5s, 2m, or a number of milliseconds.`;
+Durations: 500ms, 5s, 2m, or a number of milliseconds.
+
+Given a PM2 ecosystem file (*.config.js, .cjs, .mjs, or .json) instead of an app, baton
+starts each app of its "apps" as a daemon of its own, with its control socket, pid file
+and log file in ./${DEFAULTS.ecosystemDir}/<name>.sock, .pid and .log unless the app names them, and
+says once which of the file's settings it does not use. The file's settings are the
+only ones:
+  --env <profile>   merge each app's env_<profile> over its env (PM2's --env)
+  --only <names>    start only these apps (comma or space separated)`;
 
 /** How every command that acts on masters picks them, in its help. */
 const TARGET = `The app: its name (as baton ls shows it), "all" for every app on this host (one

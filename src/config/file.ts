@@ -5,7 +5,7 @@
 // parsers, and errors name the key and the file.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { errors } from '../errors.js';
 import { closest } from '../suggest.js';
@@ -40,16 +40,25 @@ export function findConfig(explicit: string | undefined, dir: string, cwd = proc
 
 /** Reads and checks a config file against start's settings (SETTINGS in schema.ts). */
 export async function loadConfig(path: string): Promise<ConfigValues> {
-  const raw = await readConfig(path);
-  const result: ConfigValues = { path, values: {}, origin: {} };
-  const where = (key: string) => `"${key}" in ${path}`;
+  const raw = await readConfigFile(path, 'config file');
+  return { path, ...checkConfig(raw, (key) => `"${key}" in ${path}`, dirname(path), path) };
+}
+
+/**
+ * Checks settings shaped as a config file's (a file's contents, an ecosystem app's baton
+ * keys, the options of the API's start()): `where` names a key in messages, `source` the
+ * whole, and relative paths of the file-only keys resolve against `base`.
+ */
+export function checkConfig(raw: Record<string, unknown>, where: (key: string) => string, base: string, source: string): Omit<ConfigValues, 'path'> {
+  const result: Omit<ConfigValues, 'path'> = { values: {}, origin: {} };
   const bad = (key: string, value: unknown, allowed: string) => errors.invalidOption(where(key), value, allowed);
   for (const [key, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
     const setting = settingForKey(key) ?? settingForFlagSpelling(key);
-    if (!setting) throw unknownKey(key, path);
+    if (!setting) throw unknownKey(key, source);
     if (setting.flag === undefined) {
       // script, args, env and cwd have fields of their own on ConfigValues, named as the key.
-      Object.assign(result, { [setting.key]: fileValue(key, value, setting, dirname(path), bad) });
+      Object.assign(result, { [setting.key]: fileValue(key, value, setting, base, bad) });
     } else {
       result.values[setting.flag] = flagValue(key, value, setting, bad);
       result.origin[setting.flag] = where(key);
@@ -59,14 +68,14 @@ export async function loadConfig(path: string): Promise<ConfigValues> {
 }
 
 /** A key no setting has: a flag that only the command line takes, or most likely a typo. */
-function unknownKey(key: string, path: string): Error {
+function unknownKey(key: string, source: string): Error {
   const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
   const commandLineOnly = FLAG_SETTINGS.find((s) => s.key === undefined && (s.flag === key || camel(s.flag) === key));
   if (commandLineOnly) {
-    return errors.usage(`"${key}" cannot be set in ${path}: --${commandLineOnly.flag} says how this one "baton start" runs, so it is given on the command line (baton start --${commandLineOnly.flag} ...)`);
+    return errors.usage(`"${key}" cannot be set in ${source}: --${commandLineOnly.flag} says how this one "baton start" runs, so it is given on the command line (baton start --${commandLineOnly.flag} ...)`);
   }
   const guess = closest(key, CONFIG_KEYS);
-  return errors.usage(`unknown key "${key}" in ${path}.${guess ? ` Did you mean "${guess}"?` : ''} Known keys: ${CONFIG_KEYS.join(', ')}`);
+  return errors.usage(`unknown key "${key}" in ${source}.${guess ? ` Did you mean "${guess}"?` : ''} Known keys: ${CONFIG_KEYS.join(', ')}`);
 }
 
 /**
@@ -113,13 +122,17 @@ function fileValue(key: string, value: unknown, setting: FileSetting, base: stri
   }
 }
 
-async function readConfig(path: string): Promise<Record<string, unknown>> {
+/**
+ * Reads a JSON file, or loads a JavaScript module in either format (ES module or
+ * CommonJS), that must hold (or export) an object; `what` names it in messages.
+ */
+export async function readConfigFile(path: string, what: string): Promise<Record<string, unknown>> {
   let value: unknown;
   if (path.endsWith('.json')) {
     try {
       value = JSON.parse(await readFile(path, 'utf8'));
     } catch (err) {
-      throw errors.usage(`cannot read config file ${path}: ${(err as Error).message}`);
+      throw errors.usage(`cannot read ${what} ${path}: ${(err as Error).message}`);
     }
   } else {
     try {
@@ -128,11 +141,11 @@ async function readConfig(path: string): Promise<Record<string, unknown>> {
       const module = (await import(`${pathToFileURL(path).href}?t=${Date.now()}`)) as { default?: unknown };
       value = transpiledDefault(module.default);
     } catch (err) {
-      throw errors.usage(`cannot load config file ${path}: ${(err as Error).message.split('\n')[0]}${await moduleHint(path)}`);
+      throw errors.usage(`cannot load ${what} ${path}: ${(err as Error).message.split('\n')[0]}${await moduleHint(path)}`);
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw errors.usage(`config file ${path} must ${path.endsWith('.json') ? 'hold a JSON object' : 'export an object: export default { ... } (ES module) or module.exports = { ... } (CommonJS)'}`);
+    throw errors.usage(`${what} ${path} must ${path.endsWith('.json') ? 'hold a JSON object' : 'export an object: export default { ... } (ES module) or module.exports = { ... } (CommonJS)'}`);
   }
   return value as Record<string, unknown>;
 }
@@ -156,14 +169,15 @@ export async function moduleHint(path: string): Promise<string> {
   } catch {
     return '';
   }
+  const stem = basename(path).slice(0, -'.js'.length);
   const esm = /^\s*(export|import)\s/m.test(text);
   const cjs = /\bmodule\.exports\b|\bexports\.\w+\s*=/.test(text);
   const type = (await packageType(dirname(path))) ?? 'commonjs';
   if (esm && type === 'commonjs') {
-    return `. It uses export, but a .js file here is CommonJS (no "type": "module" in the nearest package.json): rename it baton.config.mjs, or write module.exports = { ... }`;
+    return `. It uses export, but a .js file here is CommonJS (no "type": "module" in the nearest package.json): rename it ${stem}.mjs, or write module.exports = { ... }`;
   }
   if (cjs && type === 'module') {
-    return `. It uses module.exports, but a .js file here is an ES module ("type": "module" in the nearest package.json): rename it baton.config.cjs, or write export default { ... }`;
+    return `. It uses module.exports, but a .js file here is an ES module ("type": "module" in the nearest package.json): rename it ${stem}.cjs, or write export default { ... }`;
   }
   return '';
 }

@@ -61,6 +61,8 @@ export const DEFAULTS = {
   /** With --daemon and no --log-file / --pid-file. */
   daemonLogFile: daemonDefaultOf('log-file'),
   daemonPidFile: daemonDefaultOf('pid-file'),
+  /** baton start <ecosystem file>: each app's control socket, pid file and log file go in here, by its name. */
+  ecosystemDir: '.baton',
   /** baton logs: lines shown. */
   logLines: 20,
   /** baton stop --force: how long the graceful stop may take before escalating. */

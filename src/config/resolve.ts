@@ -25,6 +25,12 @@ export interface OptionSources {
   origin?: Record<string, string>;
   /** Directory that relative paths from the config file resolve against. */
   configDir?: string;
+  /**
+   * Flag name → how to name it, for values that come from neither the command line nor
+   * the config file (an ecosystem app, the API's start() options); paths among them are
+   * already absolute.
+   */
+  names?: Record<string, string>;
 }
 
 /** Turns start's flags (and config values) into MasterOptions, rejecting bad values with a clear error. */
@@ -43,7 +49,7 @@ export function resolveStartOptions(
   }
   const app = resolve(cwd, positionals[0]!);
   if (!existsSync(app) || !statSync(app).isFile()) throw errors.appNotFound(app);
-  const name = (flag: string) => sources.origin?.[flag] ?? `--${flag}`;
+  const name = (flag: string) => sources.origin?.[flag] ?? sources.names?.[flag] ?? `--${flag}`;
   const base = (flag: string) => (sources.origin?.[flag] && sources.configDir) || cwd;
   const str = (flag: string) => values[flag] as string | undefined;
   const path = (flag: string) => (str(flag) === undefined ? undefined : resolve(base(flag), str(flag)!));
@@ -90,7 +96,13 @@ export function resolveStartOptions(
  * Called again at every reload and upgrade, so a config edit is checked before anything
  * changes.
  */
-export async function resolveStart(flags: Record<string, unknown>, positionals: string[], appArgs: string[], cwd = process.cwd()): Promise<MasterOptions> {
+export async function resolveStart(
+  flags: Record<string, unknown>,
+  positionals: string[],
+  appArgs: string[],
+  cwd = process.cwd(),
+  names: Record<string, string> = {},
+): Promise<MasterOptions> {
   const dir = positionals[0] === undefined ? cwd : dirname(resolve(cwd, positionals[0]));
   const file = findConfig(flags.config as string | undefined, dir, cwd);
   const config = file === undefined ? undefined : await loadConfig(file);
@@ -101,7 +113,7 @@ export async function resolveStart(flags: Record<string, unknown>, positionals: 
     positionals.length > 0 ? positionals : config?.script ? [config.script] : [],
     appArgs.length > 0 ? appArgs : (config?.args ?? []),
     cwd,
-    { origin, ...(file ? { configDir: dirname(file) } : {}) },
+    { origin, names, ...(file ? { configDir: dirname(file) } : {}) },
   );
   if (config?.cwd) options.cwd = config.cwd;
   if (config?.env) options.env = { ...options.env, ...config.env };

@@ -170,6 +170,22 @@ export type StartFlag = Extract<Entry, { flag: string }>['flag'];
 /** A flag of baton start that has a default value. */
 export type FlagWithDefault = Extract<Entry, { default: string }>['flag'];
 
+/** The value a config key takes, by its setting's type (numbers are read as their text). */
+type ConfigValue<S> = S extends { type: 'boolean' }
+  ? boolean
+  : S extends { multiple: true }
+    ? string | number | ReadonlyArray<string | number>
+    : S extends { type: 'string' }
+      ? string | number
+      : S extends { type: 'strings' }
+        ? readonly string[]
+        : S extends { type: 'env' }
+          ? Readonly<Record<string, string>>
+          : string;
+
+/** A config file's contents, typed from the table: every key optional (the API's start() takes the same). */
+export type BatonConfig = { [S in Extract<Entry, { key: string }> as S['key']]?: ConfigValue<S> };
+
 const ALL: readonly Setting[] = SETTINGS;
 
 /** The flags of baton start, in help order. */

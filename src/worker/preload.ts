@@ -1,7 +1,9 @@
 // Entry point preloaded into every worker (node --import). Reads the bootstrap the
-// master put in the environment and installs the runtime before the app's code runs.
+// master put in the environment and installs the runtime before the app's code runs
+// (with PM2's process.send('ready') taken as ready()).
 import { BOOTSTRAP_ENV, WORKER_PROTOCOL_VERSION } from '../protocol/worker.js';
 import type { WorkerBootstrap } from '../protocol/worker.js';
+import { acceptProcessSendReady } from './pm2-ready.js';
 import { installRuntime, RUNTIME_KEY } from './runtime.js';
 
 const raw = process.env[BOOTSTRAP_ENV];
@@ -13,5 +15,7 @@ if (raw !== undefined) {
     process.stderr.write(`baton: worker bootstrap version ${boot.v} is not supported (expected ${WORKER_PROTOCOL_VERSION})\n`);
     process.exit(78);
   }
-  (globalThis as Record<symbol, unknown>)[RUNTIME_KEY] = installRuntime(boot);
+  const runtime = installRuntime(boot);
+  (globalThis as Record<symbol, unknown>)[RUNTIME_KEY] = runtime;
+  acceptProcessSendReady(() => runtime.ready());
 }

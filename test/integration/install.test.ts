@@ -1,13 +1,14 @@
 // baton as an app installs it: the packed package (npm pack) installed offline as a
 // dependency of a fresh app, which imports baton-supervisor/worker and is run, reloaded
-// and stopped with npx from its own directory.
+// and stopped with npx from its own directory; and the API, with its types, as an app
+// written in TypeScript imports it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { StatusSnapshot } from '../../src/protocol/control.js';
-import { Cluster, FIXTURES } from '../support/cluster.js';
+import { Cluster, FIXTURES, ROOT } from '../support/cluster.js';
 import type { CliResult } from '../support/cluster.js';
 import { NPM_ENV, installPackedApp } from '../support/app-install.js';
 import { getJson } from '../support/http.js';
@@ -66,3 +67,51 @@ test('the packed package installs offline into an app, and npx baton starts, rel
   const exit = await cluster.exited();
   assert.equal(exit.code, 0, cluster.output);
 });
+
+test('the packed package exports the typed API: a TypeScript app type-checks against it, and it runs', { timeout: 180_000 }, async (t) => {
+  const declarations = join(ROOT, 'dist', 'src', 'api', 'index.d.ts');
+  assert.ok(existsSync(declarations), `${declarations} is missing: build with "npm run build", which also writes the API's declarations`);
+  const app = installPackedApp(t, {
+    'consumer.ts': CONSUMER,
+    'run.mjs': `import { BatonError, connect } from 'baton-supervisor';\nconnect({ control: './none.sock' }).status().catch((err) => console.log(err instanceof BatonError ? err.code : String(err)));\n`,
+  });
+  const tsc = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types'), 'consumer.ts'],
+    { cwd: app.dir, encoding: 'utf8', timeout: 120_000 },
+  );
+  assert.equal(tsc.status, 0, `tsc: ${tsc.stdout}${tsc.stderr}`);
+  const run = spawnSync(process.execPath, ['run.mjs'], { cwd: app.dir, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(run.stdout.trim(), 'BATON_NO_MASTER', run.stderr);
+});
+
+/** An app's TypeScript using the API as the README shows it; each @ts-expect-error must be an error. */
+const CONSUMER = `import { BatonError, connect, start } from 'baton-supervisor';
+import type { StartOptions, StatusSnapshot } from 'baton-supervisor';
+import { ready } from 'baton-supervisor/worker';
+
+const options: StartOptions = { script: 'server.js', workers: 'max', listen: ['127.0.0.1:3000'], env: { NODE_ENV: 'production' }, waitReady: true, drainTimeout: '10s' };
+// @ts-expect-error workers is a count or "max", not a boolean
+const wrong: StartOptions = { workers: true };
+// @ts-expect-error no such setting
+const typo: StartOptions = { wrokers: 2 };
+
+async function main(): Promise<number> {
+  const master = await start(options);
+  const status: StatusSnapshot = await master.status();
+  const reloaded = await master.reload({ batch: '25%', waitDrained: true });
+  const upgraded = await master.upgrade({ node: '/opt/node-22/bin/node' });
+  await connect({ control: master.control }).stop({ lbGrace: '5s' });
+  // @ts-expect-error the registry's client lists masters; it reloads none
+  await connect().reload();
+  const names: string[] = (await connect().list()).map((m) => m.name);
+  ready();
+  return status.workers.length + reloaded.generation + upgraded.pid + names.length;
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof BatonError) console.error(err.code, err.message);
+});
+void wrong;
+void typo;
+`;

@@ -79,7 +79,7 @@ test('reload, status, logs and stop <name> address one app and leave the other',
   const host = await twoApps(t);
   const reload = await host.cli(['reload', 'api']);
   assert.equal(reload.code, 0, reload.stderr);
-  assert.match(reload.stdout, /^reloaded: generation 2 serving on 1 workers/);
+  assert.match(reload.stdout, /^reloaded: generation 2 serving on 1 worker /);
   assert.equal(await generationOf(host.api), '2');
   assert.equal(await generationOf(host.web), '1');
 
