@@ -3,7 +3,7 @@
 // successor masters and PM2's daemon), and teardown kills by pid every process that
 // carries this run's id: SIGTERM, then SIGKILL.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import { delay } from '../../test/support/cluster.js';
 import { identify, terminate } from '../../src/procfs.js';
@@ -98,4 +98,56 @@ export function rssKiB(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Inodes of the TCP sockets in ESTABLISHED state whose local port is `port`: the
+ * connections clients have open to a server on that port. Read from this process's
+ * network namespace, which the servers the benchmark starts share.
+ */
+export function establishedInodes(port: number): Set<string> {
+  const inodes = new Set<string>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'latin1');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+      const fields = line.trim().split(/\s+/);
+      const local = fields[1];
+      const inode = fields[9];
+      if (local === undefined || inode === undefined || fields[3] !== '01') continue;
+      if (parseInt(local.slice(local.lastIndexOf(':') + 1), 16) === port) inodes.add(inode);
+    }
+  }
+  return inodes;
+}
+
+/**
+ * Open fds of a process, leaving out the sockets in `exclude` (inodes, as from
+ * establishedInodes()); undefined when the process is gone.
+ */
+export function fdCount(pid: number, exclude: ReadonlySet<string> = new Set()): number | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return undefined;
+  }
+  let count = 0;
+  for (const fd of entries) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // closed between the listing and the read
+    }
+    const socket = /^socket:\[(\d+)\]$/.exec(target);
+    if (socket && exclude.has(socket[1]!)) continue;
+    count++;
+  }
+  return count;
 }

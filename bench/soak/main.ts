@@ -6,13 +6,12 @@
 // and the processes left after the stop (must be none). The exit code is 0 only when
 // every verdict holds, so CI's 2-minute run (--minutes 2) fails on a leak or a failure.
 //   npm run soak [-- --minutes 30] [--workers 2] [--out dir]
-import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Cluster, ROOT, tempDir, useFixture } from '../../test/support/cluster.js';
+import { Cluster, delay, ROOT, tempDir, useFixture } from '../../test/support/cluster.js';
 import { startLoad } from '../lib/load.js';
-import { rssKiB, RUN_ENV, runProcesses, sweep } from '../lib/proc.js';
+import { establishedInodes, fdCount, rssKiB, RUN_ENV, runProcesses, sweep } from '../lib/proc.js';
 import { summarise } from '../lib/stats.js';
 import { judge, writeSoakReport } from './report.js';
 import type { Sample, SoakReport } from './report.js';
@@ -43,15 +42,6 @@ const durationMs = minutes * 60_000;
 const began = performance.now();
 const log = (line: string) => console.log(`[soak ${((performance.now() - began) / 1000).toFixed(0)}s] ${line}`);
 
-/** Open fds of a process (undefined if it is gone). */
-function fdCount(pid: number): number | undefined {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).length;
-  } catch {
-    return undefined;
-  }
-}
-
 const tmp = tempDir('baton-soak-');
 const cluster = await Cluster.start({ app: useFixture(tmp.dir, 'app.mjs'), dir: tmp.dir, workers, env: RUN_ENV, args: ['--drain-timeout', '10s'] });
 const samples: Sample[] = [];
@@ -59,22 +49,48 @@ let reloads = 0;
 let upgrades = 0;
 const operationErrors: string[] = [];
 
-/** One sample of the master and its workers, labelled with what just happened. */
+const settleMs = Math.max(1000, Math.min(reloadEveryMs - 1000, 9000));
+
+/**
+ * One sample of the master and its workers, labelled with what just happened. It waits
+ * (up to settleMs) for the old workers to finish draining, since each one still holds
+ * its pipes to the master, and counts fds without the connections clients have open to
+ * the app: what is left is what a master or a worker holds for itself, and must not
+ * grow. Each count is the median of three readings 100 ms apart.
+ */
 async function sample(after: Sample['after']): Promise<void> {
-  const status = await cluster.status();
+  const deadline = performance.now() + settleMs;
+  let status = await cluster.status();
+  const unsettled = (s: typeof status) => s.operation !== null || s.workers.some((w) => w.state === 'draining');
+  while (unsettled(status) && performance.now() < deadline) {
+    await delay(200);
+    status = await cluster.status();
+  }
   cluster.track([status.pid], true);
-  const live = status.workers.filter((w) => w.pid !== null);
+  const live = status.workers.filter((w) => w.pid !== null && w.state !== 'draining');
+  const readings: Array<{ masterFds: number; workerFds: number }> = [];
+  for (let i = 0; i < 3; i++) {
+    await delay(100);
+    const clients = establishedInodes(port);
+    readings.push({
+      masterFds: fdCount(status.pid, clients) ?? 0,
+      workerFds: live.reduce((sum, w) => sum + (fdCount(w.pid!, clients) ?? 0), 0),
+    });
+  }
+  const median = (pick: (r: (typeof readings)[number]) => number) => readings.map(pick).sort((a, b) => a - b)[1]!;
   samples.push({
     atMs: Math.round(performance.now() - began),
     after,
     reloads,
     upgrades,
+    settled: !unsettled(status),
+    draining: status.workers.filter((w) => w.state === 'draining').length,
     masterPid: status.pid,
     masterRssKiB: rssKiB(status.pid) ?? 0,
-    masterFds: fdCount(status.pid) ?? 0,
+    masterFds: median((r) => r.masterFds),
     workers: live.length,
     workerRssKiB: live.reduce((sum, w) => sum + (rssKiB(w.pid!) ?? 0), 0),
-    workerFds: live.reduce((sum, w) => sum + (fdCount(w.pid!) ?? 0), 0),
+    workerFds: median((r) => r.workerFds),
     processes: runProcesses().length,
   });
 }

@@ -13,11 +13,22 @@ export interface Sample {
   after: 'start' | 'reload' | 'upgrade' | 'end';
   reloads: number;
   upgrades: number;
+  /**
+   * No operation running and no old worker still draining when it was taken. Only
+   * settled samples are fitted: a draining worker still holds its pipes to the master
+   * and its last connections.
+   */
+  settled: boolean;
+  /** Old workers still draining (0 when settled, unless the wait ran out). */
+  draining: number;
   masterPid: number;
   masterRssKiB: number;
+  /** The master's open fds, connections clients have open to the app left out. */
   masterFds: number;
+  /** Workers serving (draining ones are not counted). */
   workers: number;
   workerRssKiB: number;
+  /** Serving workers' open fds together, connections clients have open to the app left out. */
   workerFds: number;
   /** Processes of this run alive (masters, workers, old masters still draining). */
   processes: number;
@@ -59,8 +70,8 @@ export function slope(points: ReadonlyArray<readonly [number, number]>): number 
 
 /** The slopes per operation: KiB and fds per reload (within one master) and per upgrade (across masters). */
 export function slopes(samples: readonly Sample[]) {
-  const afterReloads = samples.filter((s) => s.after === 'reload');
-  const afterUpgrades = samples.filter((s) => s.after === 'upgrade');
+  const afterReloads = samples.filter((s) => s.after === 'reload' && s.settled);
+  const afterUpgrades = samples.filter((s) => s.after === 'upgrade' && s.settled);
   // Within one master only: an upgrade starts a fresh process.
   const byMaster = (pick: (s: Sample) => number) => {
     const groups = new Map<number, Array<[number, number]>>();
@@ -80,16 +91,23 @@ export function slopes(samples: readonly Sample[]) {
 /** What must hold: no failed request, no failed operation, no fd growth, nothing left over. */
 export function judge(report: SoakReport): Verdict[] {
   const s = slopes(report.samples);
-  const first = report.samples.find((x) => x.after === 'reload' || x.after === 'upgrade');
-  const last = [...report.samples].reverse().find((x) => x.after === 'reload' || x.after === 'upgrade');
-  // fds: a master holds the same set after every operation; one more now and then (a
-  // control connection being closed) is noise, a steady climb is a leak.
+  const operations = report.samples.filter((x) => x.after === 'reload' || x.after === 'upgrade');
+  const settled = operations.filter((x) => x.settled);
+  const first = settled[0];
+  const last = settled.at(-1);
+  // fds: a settled master holds the same set after every operation; one more now and
+  // then is noise, a steady climb is a leak. Too few settled samples is a failure too:
+  // old workers that never finish draining are a fault of their own.
   const fdGrowth = first && last ? last.masterFds - first.masterFds : 0;
+  const enough = settled.filter((x) => x.after === 'reload').length >= 3;
+  const left = operations.length - settled.length;
+  const leftOut = left === 0 ? '' : ` (${plural(left, 'sample')} taken while old workers still drained left out)`;
+  const tooFew = enough ? '' : `only ${settled.length} of ${operations.length} samples settled (old workers still draining): too few to fit; `;
   return [
     { what: 'failed requests', ok: report.load.failed === 0, detail: `${report.load.failed} of ${report.load.requests} (${JSON.stringify(report.load.failures)})` },
     { what: 'operations', ok: report.operationErrors.length === 0 && report.reloads > 0, detail: `${report.reloads} reloads, ${report.upgrades} upgrades${report.operationErrors.length ? `; failed: ${report.operationErrors.join('; ')}` : ', all succeeded'}` },
-    { what: 'master fds', ok: Math.abs(fdGrowth) <= 2 && s.masterFdsPerReload < 0.05, detail: `${first?.masterFds ?? '?'} after the first operation, ${last?.masterFds ?? '?'} after the last; ${s.masterFdsPerReload.toFixed(3)} per reload` },
-    { what: 'worker fds', ok: Math.abs(s.workerFdsPerReload) < 0.1, detail: `${s.workerFdsPerReload.toFixed(3)} per reload (all workers together)` },
+    { what: 'master fds', ok: enough && Math.abs(fdGrowth) <= 2 && s.masterFdsPerReload < 0.05, detail: `${tooFew}${first?.masterFds ?? '?'} after the first operation, ${last?.masterFds ?? '?'} after the last; ${s.masterFdsPerReload.toFixed(3)} per reload${leftOut}` },
+    { what: 'worker fds', ok: enough && Math.abs(s.workerFdsPerReload) < 0.1, detail: `${tooFew}${s.workerFdsPerReload.toFixed(3)} per reload (all workers together)${leftOut}` },
     { what: 'leftover processes', ok: report.leftover.length === 0, detail: report.leftover.length === 0 ? 'none' : report.leftover.join(', ') },
   ];
 }
@@ -127,13 +145,13 @@ function markdown(r: SoakReport): string {
     `| master open fds | ${s.masterFdsPerReload.toFixed(3)} | ${s.masterFdsPerUpgrade.toFixed(3)} |`,
     `| workers' open fds (together) | ${s.workerFdsPerReload.toFixed(3)} | |`,
     '',
-    'Per reload: within each master (samples right after each of its reloads); per upgrade: across masters (right after each upgrade).',
+    'Per reload: within each master (samples after each of its reloads); per upgrade: across masters (after each upgrade). Each sample waits for the old workers to finish draining; samples taken while some still drained are shown but not fitted. Open fds leave out the connections clients have open to the app (ESTABLISHED sockets on its port): what is counted is what a process holds for itself.',
     '',
     '## Samples',
     '',
-    '| time | after | reloads | upgrades | master | master RSS | master fds | workers | workers RSS | workers fds | processes |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((x) => `| ${(x.atMs / 1000).toFixed(0)} s | ${x.after} | ${x.reloads} | ${x.upgrades} | ${x.masterPid} | ${(x.masterRssKiB / 1024).toFixed(1)} MB | ${x.masterFds} | ${x.workers} | ${(x.workerRssKiB / 1024).toFixed(1)} MB | ${x.workerFds} | ${x.processes} |`),
+    '| time | after | reloads | upgrades | settled | master | master RSS | master fds | workers | workers RSS | workers fds | processes |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((x) => `| ${(x.atMs / 1000).toFixed(0)} s | ${x.after} | ${x.reloads} | ${x.upgrades} | ${x.settled ? 'yes' : `no (${x.draining} draining)`} | ${x.masterPid} | ${(x.masterRssKiB / 1024).toFixed(1)} MB | ${x.masterFds} | ${x.workers} | ${(x.workerRssKiB / 1024).toFixed(1)} MB | ${x.workerFds} | ${x.processes} |`),
     '',
   ].join('\n');
 }
