@@ -5,7 +5,8 @@
 // clients are served at once (the rest get a clear refusal), and running out of file
 // descriptors is logged, never fatal.
 import net from 'node:net';
-import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { errors, isBatonError } from '../errors.js';
 import { answers } from '../probe.js';
 import { CONTROL_PROTOCOL_VERSION, encodeReply, parseRequest, requestIdOf } from '../protocol/control.js';
@@ -26,12 +27,36 @@ export interface ControlLimits {
 const MAX_LINE = 64 * 1024;
 export const CONTROL_LIMITS: ControlLimits = { requestDeadlineMs: 5000, maxConnections: 64, warn: (m) => process.stderr.write(`baton: ${m}\n`) };
 
-/** Listens on `path`; refuses if a live master already answers there, replaces a stale file. */
-export async function listenControl(path: string, handle: Handler, limits: ControlLimits = CONTROL_LIMITS): Promise<net.Server> {
-  if (existsSync(path)) {
-    if (await answers(path)) throw errors.controlInUse(path);
-    unlinkSync(path);
-  }
+/** The longest unix socket path the kernel takes (sun_path holds 108 bytes with the NUL). */
+const MAX_SOCKET_PATH = 107;
+
+/** A listening control socket, and which file it is (to tell whether `path` is still ours). */
+export interface ControlSocket {
+  server: net.Server;
+  path: string;
+  /**
+   * The name it was bound under: a temporary one renamed to `path` whenever that fits
+   * in a socket address. Closing a server unlinks the name it was bound under (libuv
+   * does), so only a socket bound under its own temporary name can keep listening while
+   * a successor's socket replaces `path`, and close afterwards without removing it.
+   */
+  bound: string;
+  dev: number;
+  ino: number;
+}
+
+/**
+ * Listens on `path`. A fresh master refuses if a live master already answers there and
+ * replaces a stale file. With `replace` (a successor taking over from the master that
+ * still answers there) it does not ask. The socket is bound under a temporary name
+ * beside `path` and renamed over it, so that `path` always has a master answering:
+ * connections made before the rename reach the old master, those after it the new one.
+ */
+export async function listenControl(path: string, handle: Handler, limits: ControlLimits = CONTROL_LIMITS, replace = false): Promise<ControlSocket> {
+  if (!replace && existsSync(path) && (await answers(path))) throw errors.controlInUse(path);
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}`);
+  const bound = Buffer.byteLength(temporary) <= MAX_SOCKET_PATH ? temporary : path;
+  removeFile(bound);
   let open = 0;
   const server = net.createServer((socket) => {
     open++;
@@ -56,25 +81,42 @@ export async function listenControl(path: string, handle: Handler, limits: Contr
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(path, () => {
+      server.listen(bound, () => {
         server.off('error', reject);
         resolve();
       });
     });
+    chmodSync(bound, 0o600);
+    if (bound !== path) renameSync(bound, path);
   } catch (err) {
+    if (server.listening) server.close();
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     const hint = code === 'EACCES' ? 'Permission denied: choose a directory you can write to with --control.' : 'Choose another path with --control.';
     throw errors.controlListenFailed(path, code, hint);
   } finally {
     process.umask(umask);
   }
-  chmodSync(path, 0o600);
-  return server;
+  const { dev, ino } = statSync(path);
+  return { server, path, bound, dev, ino };
 }
 
-/** Closes the control socket and removes its file. */
-export function closeControl(server: net.Server, path: string): void {
-  server.close();
+/** True while `path` is still this socket's file (a successor has not replaced it). */
+export function ownsPath(control: ControlSocket): boolean {
+  try {
+    const now = statSync(control.path);
+    return now.ino === control.ino && now.dev === control.dev;
+  } catch {
+    return false;
+  }
+}
+
+/** Closes the control socket and removes its file, unless another master's socket has replaced it. */
+export function closeControl(control: ControlSocket): void {
+  control.server.close();
+  if (ownsPath(control)) removeFile(control.path);
+}
+
+function removeFile(path: string): void {
   try {
     unlinkSync(path);
   } catch {

@@ -1,11 +1,13 @@
 // The master's own servers: the control socket (the CLI), the health endpoint (a load
 // balancer) and the metrics endpoint (Prometheus). None of them changes state: the
 // control socket turns requests into loop items, health and metrics read snapshots.
-// During an upgrade the old master closes health and metrics at the point of no return
-// and releases the control socket last; the successor opens them as it takes over.
+// During an upgrade the old master closes health and metrics at the point of no return;
+// the successor opens them as it takes over, its control socket replacing the old one's
+// file in one rename, and the old master closes its own once the successor has it.
+import { rmSync } from 'node:fs';
 import type net from 'node:net';
-import { closeControl, listenControl } from '../control/server.js';
-import type { Handler } from '../control/server.js';
+import { closeControl, listenControl, ownsPath } from '../control/server.js';
+import type { ControlSocket, Handler } from '../control/server.js';
 import type { MasterOptions } from '../config/options.js';
 import { formatListener } from '../config/listen-spec.js';
 import { errors } from '../errors.js';
@@ -16,10 +18,21 @@ import type { Metrics } from './metrics.js';
 
 /** What the master opens and closes; faked in unit tests. */
 export interface Endpoints {
-  /** Listens on the control socket; refuses if a live master answers there (or, for a fresh master, holds its name). */
-  openControl(): Promise<void>;
-  /** Stops taking control connections and removes the socket file, for a successor to bind. */
+  /**
+   * Listens on the control socket, unless this master's socket is still the one there. A
+   * fresh master refuses if a live master answers there; with `replace` (a successor
+   * taking over, a master taking the service back) the file is replaced without asking.
+   */
+  openControl(replace?: boolean): Promise<void>;
+  /** Stops taking control connections and removes the socket file, unless a successor's has replaced it. */
   releaseControl(): void;
+  /**
+   * True when this master's control socket can keep answering while a successor's
+   * replaces the file (it was bound under a temporary name and renamed): then it is
+   * released only once the successor has taken over, and `baton status` always has a
+   * master to answer it.
+   */
+  keepsControlThroughHandover(): boolean;
   /** Serves the health endpoint on an inherited fd, or binds it; no-op without --health. */
   openHealth(inheritedFd?: number): Promise<void>;
   closeHealth(): void;
@@ -34,7 +47,7 @@ export interface Endpoints {
 
 /** The real endpoints of a master with these options. */
 export class Servers implements Endpoints {
-  private control: net.Server | undefined;
+  private control: ControlSocket | undefined;
   private health: net.Server | undefined;
   private metricsServer: net.Server | undefined;
 
@@ -47,14 +60,20 @@ export class Servers implements Endpoints {
     private readonly onControl: () => void = () => {},
   ) {}
 
-  async openControl(): Promise<void> {
-    if (this.control?.listening) return;
-    this.control = await listenControl(this.options.control, this.handler);
+  async openControl(replace = false): Promise<void> {
+    if (this.control?.server.listening && ownsPath(this.control)) return;
+    // Replaced by a successor that has since died: this socket no longer has a name.
+    this.releaseControl();
+    this.control = await listenControl(this.options.control, this.handler, undefined, replace);
     this.onControl();
   }
 
   releaseControl(): void {
-    if (this.control) closeControl(this.control, this.options.control);
+    if (this.control?.server.listening) closeControl(this.control);
+  }
+
+  keepsControlThroughHandover(): boolean {
+    return this.control !== undefined && this.control.bound !== this.control.path;
   }
 
   async openHealth(inheritedFd?: number): Promise<void> {
@@ -89,11 +108,11 @@ export class Servers implements Endpoints {
 
   async close(keepControlFile: boolean): Promise<void> {
     const control = this.control;
-    if (control?.listening) {
+    if (control?.server.listening) {
       // Let the reply to "baton stop" or "baton upgrade" reach its caller first.
       await new Promise<void>((resolve) => {
         const timeout = setTimeout(resolve, 1000);
-        control.close(() => {
+        control.server.close(() => {
           clearTimeout(timeout);
           resolve();
         });
@@ -101,7 +120,8 @@ export class Servers implements Endpoints {
     }
     this.closeHealth();
     this.closeMetrics();
-    if (control && !keepControlFile) closeControl(control, this.options.control);
+    // A successor's socket may have replaced the file: only this master's own is removed.
+    if (control && !keepControlFile && ownsPath(control)) rmSync(control.path, { force: true });
   }
 }
 

@@ -143,7 +143,7 @@ export const SUCCESSOR_HANDLERS: { [K in SuccessorItem['type']]: (master: Master
     }
     master.move({ ...state, told: true });
     if (link.gone) return takeOver(master, 'the old master is gone');
-    link.tell({ type: 'ready', pid: process.pid, node: process.version });
+    link.tell({ type: 'ready', pid: process.pid, node: process.version, replacesControl: true });
   },
   'took-over': (master, { error }) => {
     if (master.state.kind !== 'taking-over') return;
@@ -176,7 +176,8 @@ function takeOver(master: Master, why: string): void {
   master.log.info(`taking over the control socket (${why})`);
   const take = async () => {
     try {
-      await master.endpoints.openControl();
+      // The old master may still answer there: the file is replaced in one rename.
+      await master.endpoints.openControl(true);
     } finally {
       // The pid file names the live master even if the control socket failed.
       if (master.options.pidFile) master.os.writePidFile(master.options.pidFile);
@@ -191,7 +192,7 @@ function takeOver(master: Master, why: string): void {
 function retryControl(master: Master): void {
   master.os.timer(CONTROL_RETRY_MS, () => {
     if (master.exit || master.state.kind === 'stopped') return;
-    master.endpoints.openControl().then(
+    master.endpoints.openControl(true).then(
       () => master.log.info(`took the control socket ${master.options.control}`),
       () => retryControl(master),
     );

@@ -168,7 +168,7 @@ export const UPGRADE_HANDLERS: { [K in UpgradeItem['type']]: (master: Master, it
 };
 
 /** The successor is ready: the point of no return. */
-function commit(master: Master, run: UpgradeRun, ready: { pid: number; node: string }): void {
+function commit(master: Master, run: UpgradeRun, ready: { pid: number; node: string; replacesControl?: boolean }): void {
   run.deadline?.cancel();
   run.ready = { pid: ready.pid, node: ready.node };
   master.move({ kind: 'upgrading', phase: 'handing-over', run });
@@ -181,13 +181,17 @@ function commit(master: Master, run: UpgradeRun, ready: { pid: number; node: str
   master.cluster.setExternalRoute((key, hops, handle, written) => successor.send({ v: HANDOVER_V2, type: 'adopt', key, hops }, handle, written));
   master.cluster.drainAll(true);
   // The workers drain in the background: the successor takes the control socket now.
-  master.endpoints.releaseControl();
+  // When it replaces the file in one rename, this master answers until it has; a
+  // successor that binds only a free path (0.1.0) gets it free first.
+  if (!(ready.replacesControl === true && master.endpoints.keepsControlThroughHandover())) master.endpoints.releaseControl();
   successor.send({ v: HANDOVER_V2, type: 'takeover' });
   run.deadline = master.os.timer(master.options.upgradeTimeoutMs, () => master.post({ type: 'upgrade-deadline', run, waiting: 'took-over' }));
 }
 
 function handedOver(master: Master, run: UpgradeRun, pid: number): void {
   run.deadline?.cancel();
+  // The successor's socket has the file now; this one stops answering.
+  master.endpoints.releaseControl();
   master.move({ kind: 'handed-over', to: pid, run });
   void master.os.notifySystemd(`MAINPID=${pid}`).then((warning) => warning && master.log.warn(warning));
   const left = master.cluster.workers.size;
@@ -241,7 +245,7 @@ function recover(master: Master, run: UpgradeRun, reason: string): void {
     await master.endpoints.openHealth();
     await master.endpoints.openMetrics();
     // The dead master's control socket file is stale: it is replaced.
-    await master.endpoints.openControl();
+    await master.endpoints.openControl(true);
     if (master.options.pidFile) master.os.writePidFile(master.options.pidFile);
     if (tookOver) {
       const warning = await master.os.notifySystemd(`MAINPID=${process.pid}`);

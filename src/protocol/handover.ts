@@ -86,9 +86,16 @@ export interface HandoverMessage {
 /** A message without its version, which the sender adds for its peer. */
 export type Unversioned<T> = T extends unknown ? Omit<T, 'v'> : never;
 
-/** Successor → old master. `adopt` (version 2 only) hands back a connection while the successor stops before it took over. */
+/**
+ * Successor → old master. `adopt` (version 2 only) hands back a connection while the
+ * successor stops before it took over. `ready` says `replacesControl` (from 0.2.0) when
+ * the successor binds its control socket by replacing the file while the old master
+ * still answers there: the old master then keeps its own until `took-over`. Without it
+ * (release 0.1.0 refuses a path a live master answers on) the old master releases its
+ * socket before it tells the successor to take over.
+ */
 export type SuccessorMessage =
-  | { v: number; type: 'ready'; pid: number; node: string }
+  | { v: number; type: 'ready'; pid: number; node: string; replacesControl?: boolean }
   | { v: number; type: 'failed'; reason: string }
   | { v: number; type: 'took-over'; pid: number }
   | { v: number; type: 'adopt'; key: string; hops: number };

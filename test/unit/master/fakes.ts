@@ -201,12 +201,17 @@ export class FakeOs implements MasterOs {
 export class FakeEndpoints implements Endpoints {
   readonly events: string[] = [];
   controlFault: Error | undefined;
+  /** Whether the control socket was bound under a temporary name (so it can outlive a rename over it). */
+  renamedControl = true;
   openControl(): Promise<void> {
     this.events.push('open control');
     return this.controlFault ? Promise.reject(this.controlFault) : Promise.resolve();
   }
   releaseControl(): void {
     this.events.push('release control');
+  }
+  keepsControlThroughHandover(): boolean {
+    return this.renamedControl;
   }
   openHealth(fd?: number): Promise<void> {
     this.events.push(`open health${fd === undefined ? '' : ` fd ${fd}`}`);

@@ -18,13 +18,13 @@ function upgrade(h: Harness, node?: string) {
   return { answer, successor };
 }
 
-/** Drives the successor to ready: the old master drains. */
-function ready(successor: FakeSuccessor): void {
-  successor.say({ type: 'ready', pid: successor.pid, node: 'v22.0.0' });
+/** Drives the successor to ready: the old master drains. Without `replacesControl`, as a 0.1.0 successor says it. */
+function ready(successor: FakeSuccessor, replacesControl?: boolean): void {
+  successor.say({ type: 'ready', pid: successor.pid, node: 'v22.0.0', ...(replacesControl === undefined ? {} : { replacesControl }) });
 }
 
 describe('an upgrade that goes through', () => {
-  test('hands over: v2 handover, drain with hand-off, control socket released at once, exit once drained', async () => {
+  test('hands over: v2 handover, drain with hand-off, control socket released at once for a successor that needs it free, exit once drained', async () => {
     const h = serving({ workers: 2 });
     const { answer, successor } = upgrade(h, '/opt/node22');
     assert.equal(h.master.state.kind, 'upgrading');
@@ -53,6 +53,27 @@ describe('an upgrade that goes through', () => {
     assert.equal(h.master.exit, undefined, 'it lingers while its workers drain');
     h.os.exitDrained();
     assert.deepEqual(await h.master.finished(), { code: 0 });
+  });
+
+  test('a successor that replaces the control socket\'s file: this master answers there until it has taken over', async () => {
+    const h = serving({ workers: 2 });
+    const { answer, successor } = upgrade(h);
+    ready(successor, true);
+    assert.deepEqual(h.endpoints.events.slice(-2), ['close health', 'close metrics'], 'health and metrics go at the point of no return');
+    assert.ok(!h.endpoints.events.includes('release control'), 'no moment without a master on the control socket');
+    assert.equal(successor.sent.at(-1)?.type, 'takeover');
+    successor.say({ type: 'took-over', pid: successor.pid });
+    assert.equal(h.endpoints.events.at(-1), 'release control', 'released once the successor has it');
+    await answer;
+  });
+
+  test('a control socket bound straight at its path (too long for a temporary name) is released before the takeover', () => {
+    const h = serving();
+    h.endpoints.renamedControl = false;
+    const { successor } = upgrade(h);
+    ready(successor, true);
+    assert.equal(h.endpoints.events.at(-1), 'release control', 'closing it would unlink the successor\'s file');
+    assert.equal(successor.sent.at(-1)?.type, 'takeover');
   });
 
   test('the handover carries the last reload, so the new master\'s status still shows it', async () => {
