@@ -23,8 +23,13 @@ export interface RoutableWorker {
   readonly proc: { send(message: MasterMessage, handle?: object, done?: (sent: boolean) => void): void };
   /** Its open connections at its last report. */
   readonly stats: { connections: number } | undefined;
-  /** Connections routed to it (plus) or passed on by it (minus) since that report. */
+  /**
+   * Connections routed to it (plus) or passed on by it (minus) since that report; set
+   * anew when it sheds a connection and says how many it holds.
+   */
   routed: number;
+  /** Connections the master has sent it to adopt, ever (set against what it says it has adopted). */
+  adoptsSent: number;
   /** When it became ready (a young worker gets a smaller share while it warms up). */
   readonly readyAt: number | undefined;
 }
@@ -75,15 +80,23 @@ export class HandoffRouter {
 
   /**
    * Sends the connection on; closes our copy once sent, or at once if nobody can take it.
-   * `shed`: a fresh connection from a worker above its share, which may get it back if
-   * it is the least loaded after all (so it is never dropped for want of another worker).
+   * `shed`: a fresh connection from a worker above its share, which gets it back if
+   * there is no other (so it is never dropped for want of another worker). `said`: how
+   * many connections that worker holds now, besides this one, and how many it has
+   * adopted so far (those sent to it since are on their way). Its share was reckoned
+   * from the cluster's count at the last round of reports, which a burst of connections
+   * leaves far behind (each worker then sheds nearly everything to the others); with
+   * its own count the master knows better, and the connection goes back to it when it
+   * is the least loaded after all.
    */
-  route(workers: Iterable<RoutableWorker>, from: RoutableWorker | undefined, key: string, hops: number, handle: NativeHandle, shed = false): void {
+  route(workers: Iterable<RoutableWorker>, from: RoutableWorker | undefined, key: string, hops: number, handle: NativeHandle, shed = false, said?: { held: number; adopted: number }): void {
+    const held = shed ? said?.held : undefined;
+    if (from && said && held !== undefined) from.routed = held + Math.max(0, from.adoptsSent - said.adopted) - (from.stats?.connections ?? 0);
     const others = [...workers].filter((w) => w.state === 'ready' && w !== from);
     // A draining worker's connections go to the newest generation; a shed one to anyone
-    // (back to its own worker only if there is no other).
+    // (back to its own worker when its count says it is the least loaded, or there is no other).
     const newest = Math.max(...others.map((w) => w.generation));
-    const pool = shed ? others : others.filter((w) => w.generation === newest);
+    const pool = shed ? (held !== undefined && from?.state === 'ready' ? [...others, from] : others) : others.filter((w) => w.generation === newest);
     // Fewest connections for its weight: a warming worker fills up more slowly.
     const now = this.now();
     const fill = (w: RoutableWorker) => (load(w) + 1) / weight(w, now);
@@ -91,9 +104,11 @@ export class HandoffRouter {
     const candidates = pool.filter((w) => fill(w) === least);
     const target = candidates[this.cursor++ % Math.max(1, candidates.length)] ?? (shed && from?.state === 'ready' ? from : undefined);
     if (target) {
-      // A draining worker counted what it hands on; a shed connection was never counted.
+      // A draining worker counted what it hands on; a shed connection was never counted
+      // (not in `held` either: it counts for its worker once it comes back).
       if (from && !shed && target !== from) from.routed--;
-      if (target !== from) target.routed++;
+      if (target !== from || held !== undefined) target.routed++;
+      target.adoptsSent++;
       target.proc.send({ v: WORKER_PROTOCOL_VERSION, type: 'adopt', key, hops }, handle, () => handle.close());
     } else if (this.external) {
       this.inFlight++;

@@ -56,6 +56,8 @@ export interface Worker {
   requestRate: number | undefined;
   /** Connections routed to it (plus) or passed on by it (minus) since its last report. */
   routed: number;
+  /** Connections sent to it to adopt, ever. */
+  adoptsSent: number;
   /** While draining: when the master sends it SIGTERM. */
   drainDeadline: number | undefined;
   /** What its app has claimed of the master's listeners, to say why it is not ready. */
@@ -347,6 +349,7 @@ export class Cluster {
       stuck: false,
       requestRate: undefined,
       routed: 0,
+      adoptsSent: 0,
       drainDeadline: undefined,
       claims: { listeners: new Map(spec.listeners.map((l) => [l.key, false])), waitReady: spec.waitReady },
     };

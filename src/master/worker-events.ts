@@ -37,7 +37,11 @@ function onMessage(cluster: Cluster, worker: Worker, raw: unknown, handle: unkno
   if (!isBatonMessage(raw)) return undefined;
   const message = raw as WorkerMessage;
   if (message.type === 'handoff' && handle) {
-    cluster.router.route(cluster.workers, worker, message.key, message.hops, handle as NativeHandle, message.shed === true);
+    const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? Math.max(0, n) : undefined);
+    const held = count(message.held);
+    const adopted = count(message.adopted);
+    const said = held === undefined || adopted === undefined ? undefined : { held, adopted };
+    cluster.router.route(cluster.workers, worker, message.key, message.hops, handle as NativeHandle, message.shed === true, said);
     cluster.balanceSoon();
     return undefined;
   }

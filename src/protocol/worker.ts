@@ -54,9 +54,11 @@ export type WorkerMessage =
   /**
    * A connection, sent with its handle, for another worker to adopt: an idle keep-alive
    * one from a draining worker, or (`shed`, added after 0.1.0) a fresh one, not yet read,
-   * from a worker above its share.
+   * from a worker above its share, with `held` and `adopted` (added after 0.1.0 too):
+   * how many connections it holds now, besides this one, and how many `adopt`
+   * messages it has received so far.
    */
-  | { v: number; type: 'handoff'; key: string; hops: number; shed?: boolean }
+  | { v: number; type: 'handoff'; key: string; hops: number; shed?: boolean; held?: number; adopted?: number }
   /**
    * Added after 0.1.0 (older masters ignore it). Sent every second from the worker's own
    * event loop: it is also the heartbeat that tells a stuck worker from a busy one.

@@ -62,12 +62,14 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
     },
   });
 
+  /** `adopt` messages received so far: the master sets them against what it has sent. */
+  let adopted = 0;
   const balancer = boot.balance
     ? new Balancer(
         boot.balance.workers,
         () => drainer.counts().connections,
         () => !drainer.isDraining,
-        (key, handle, done) => send({ v: WORKER_PROTOCOL_VERSION, type: 'handoff', key, hops: 0, shed: true }, handle, (err) => done(err === null)),
+        (key, handle, done) => send({ v: WORKER_PROTOCOL_VERSION, type: 'handoff', key, hops: 0, shed: true, held: drainer.counts().connections, adopted }, handle, (err) => done(err === null)),
       )
     : undefined;
 
@@ -132,6 +134,7 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
   });
 
   const adopt = (key: string, hops: number, handle: NativeHandle) => {
+    adopted++;
     const server = acceptors.get(key) as (net.Server & { _handle?: NativeHandle | null }) | undefined;
     const acceptor = server?._handle;
     if (!drainer.isDraining && acceptor && typeof acceptor.onconnection === 'function') {

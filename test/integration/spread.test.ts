@@ -21,9 +21,16 @@ function byPid(samples: readonly Sample[], since: number): Map<number, number> {
 
 /** Checks the spread over the live workers in a window of the load; returns a line for messages. */
 async function assertSpread(cluster: Cluster, load: Load, what: string): Promise<string> {
+  // New workers report their connections every second: wait for every one's first report.
+  const reported = (s: Awaited<ReturnType<Cluster['status']>>) => s.workers.filter((w) => w.state === 'ready' && w.connections !== undefined).length === WORKERS;
+  await waitFor(`${what}: every worker's first report`, async () => reported(await cluster.status()), 5_000);
   const from = load.now();
   await waitFor(`${what}: traffic`, () => load.okSince(from) > 3000, 20_000);
-  const status = await cluster.status();
+  // Reports come every second: judge by ones that came after the window opened.
+  const status = await waitFor(`${what}: reports from within the window`, async () => {
+    const s = await cluster.status();
+    return s.workers.every((w) => w.state !== 'ready' || (w.lastHeartbeatMs ?? Infinity) < load.now() - from) ? s : undefined;
+  }, 5_000);
   const ready = status.workers.filter((w) => w.state === 'ready');
   assert.equal(ready.length, WORKERS, `${what}: ${JSON.stringify(status.workers)}`);
   const live = new Set(ready.map((w) => w.pid!));

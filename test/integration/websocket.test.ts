@@ -84,7 +84,9 @@ test('ws without a hook: the reload returns at once, the old worker keeps its We
   await waitFor('every WebSocket to be greeted', () => allOn(clients, 1));
   await waitFor('HTTP traffic to flow', () => load.okCount() > 100);
   const oldPids = await workerPids(cluster);
+  const spread = (await cluster.status()).workers.map((w) => `${w.pid}: ${w.upgraded ?? '?'} WebSockets, ${w.lastHeartbeatMs ?? '?'}ms since its report`).join('; ');
 
+  t.diagnostic(`before the reload: ${spread}`);
   const reloadAt = clients.now();
   const result = await cluster.cli(['reload']);
   const returnedAt = clients.now();
@@ -92,12 +94,16 @@ test('ws without a hook: the reload returns at once, the old worker keeps its We
   assert.ok(returnedAt - reloadAt < drainMs - 1_000, `the reload took ${(returnedAt - reloadAt).toFixed(0)}ms`);
 
   // The old workers drain with every WebSocket still open, and say so in status.
+  let seen: unknown;
   const draining = await waitFor('the draining workers to report their WebSockets', async () => {
     const status = await cluster.status();
+    seen = status.workers;
     const old = status.workers.filter((w) => oldPids.includes(w.pid ?? -1));
     const upgraded = old.reduce((n, w) => n + (w.upgraded ?? 0), 0);
     return old.length === oldPids.length && old.every((w) => w.state === 'draining') && upgraded === CLIENTS ? old : undefined;
-  }, 2_000);
+  }, 2_000).catch((err: Error) => {
+    throw new Error(`${err.message}; before the reload ${spread}; status showed ${JSON.stringify(seen)}`);
+  });
   assert.ok(draining.every((w) => (w.drainDeadlineInMs ?? 0) > 0), JSON.stringify(draining));
   assert.ok(oldPids.every(isAlive));
   assert.equal(clients.report.closes.length, 0, `WebSockets closed before the deadline:\n${describeWs(clients.report)}`);

@@ -1,7 +1,8 @@
 // Where a moved connection goes: the ready worker with the fewest connections (as last
 // reported, plus what the master has routed since), of the newest generation for a
 // draining worker's; a fresh connection shed by a busy worker goes to anyone else, and
-// back to its own worker only when there is no other.
+// back to its own worker when there is no other, or when the count it sends with it
+// shows it is the least loaded after all.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HandoffRouter, load, weight } from '../../../src/master/handoff.js';
@@ -17,6 +18,7 @@ function worker(name: string, connections: number, generation = 1, state: Routab
     state,
     stats: { connections },
     routed: 0,
+    adoptsSent: 0,
     readyAt,
     proc: { send: (m: MasterMessage, _h?: object, done?: (sent: boolean) => void) => (got.push(m.type), done?.(true)) },
   };
@@ -34,6 +36,36 @@ test('a burst of shed connections spreads over the others by count, never back t
   assert.equal(busy.got.length, 0);
   assert.equal(busy.routed, 0, 'a shed connection was never counted by its worker');
   assert.deepEqual(others.map(load), [10, 10, 10]);
+});
+
+test('a burst the kernel gives to one worker spreads evenly when workers say what they hold', () => {
+  // The workers' share is reckoned from the last reports (0 connections): each sheds
+  // nearly everything. With only the stale reports the master would send it all to the
+  // other worker; with each worker's own count it evens out, even while the connections
+  // it sends back are still on their way (the worker's count does not show them yet).
+  const router = new HandoffRouter();
+  const lucky = worker('lucky', 0);
+  const other = worker('other', 0);
+  const state = new Map([lucky, other].map((w) => [w, { held: 0, adopted: 0 }]));
+  const deliver = () => {
+    for (const [w, s] of state) {
+      const arrived = w.got.length - s.adopted;
+      s.adopted += arrived;
+      s.held += arrived;
+    }
+  };
+  for (let i = 0; i < 40; i++) {
+    const s = state.get(lucky)!;
+    // Stale share 0, slack 2: the first two are kept, the rest shed with the worker's count.
+    if (s.held < 2) s.held++;
+    else router.route([lucky, other], lucky, 'k', 0, handle(), true, { held: s.held, adopted: s.adopted });
+    // Adopts arrive in batches, behind the sheds.
+    if (i % 20 === 19) deliver();
+  }
+  deliver();
+  const [a, b] = [state.get(lucky)!.held, state.get(other)!.held];
+  assert.equal(a + b, 40);
+  assert.ok(Math.abs(a - b) <= 2, `lucky ${a}, other ${b}`);
 });
 
 test('a shed connection goes back to its worker when it is the only one ready', () => {
