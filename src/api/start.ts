@@ -3,7 +3,7 @@
 // rejects with the reason, from the master's log), with a client connected to it.
 import { resolve } from 'node:path';
 import type { BatonConfig } from '../config/schema.js';
-import { launch, prepareLaunch } from '../cli/launch.js';
+import { launch, prepareLaunch } from '../launch/launch.js';
 import { connect } from './client.js';
 import type { MasterClient } from './client.js';
 

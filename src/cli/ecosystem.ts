@@ -11,8 +11,8 @@ import type { EcosystemSelection } from '../config/ecosystem-file.js';
 import { DEFAULTS } from '../config/options.js';
 import { request } from '../control/client.js';
 import { BatonError, errors, isBatonError } from '../errors.js';
-import { launch, prepareLaunch } from './launch.js';
-import type { Launch } from './launch.js';
+import { launch, prepareLaunch } from '../launch/launch.js';
+import type { Launch } from '../launch/launch.js';
 import type { Out } from './parse.js';
 
 /** An app's default files: .baton/<name>.sock, .pid and .log in `dir`. */

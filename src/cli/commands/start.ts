@@ -57,7 +57,7 @@ async function daemon(own: readonly string[], appArgs: readonly string[], option
   // In the directory baton start runs in (a config file's "cwd" is the app's, not ours).
   const logFile = options.logFile ?? resolve(DEFAULTS.daemonLogFile);
   const pidFile = options.pidFile ?? resolve(DEFAULTS.daemonPidFile);
-  const { startDaemon } = await import('../daemon.js');
+  const { startDaemon } = await import('../../launch/daemon.js');
   const pid = await startDaemon({ args: own.filter((a) => a !== '--daemon'), appArgs, options, logFile, pidFile });
   out(`started: master ${pid} is ready; log file ${logFile}, pid file ${pidFile}\n`);
   return 0;

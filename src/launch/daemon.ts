@@ -10,7 +10,7 @@ import type { MasterOptions } from '../config/options.js';
 import { errors } from '../errors.js';
 
 // The command's entry point, so the daemon catches its signals from its first line.
-const CLI = fileURLToPath(new URL('./baton.cjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli/baton.cjs', import.meta.url));
 /** How much longer than --ready-timeout the daemon may take to have a ready cluster. */
 const START_GRACE_MS = 10_000;
 const POLL_MS = 100;

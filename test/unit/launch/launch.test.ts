@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { appFiles } from '../../../src/cli/ecosystem.js';
-import { nameArgs, prepareLaunch, toArgs } from '../../../src/cli/launch.js';
+import { nameArgs, prepareLaunch, toArgs } from '../../../src/launch/launch.js';
 import { resolveStart } from '../../../src/config/resolve.js';
 import { START_OPTIONS } from '../../../src/config/schema.js';
 
