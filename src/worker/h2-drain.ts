@@ -20,16 +20,25 @@
 // after that moment (at most one one-way trip's worth) are refused at once with
 // REFUSED_STREAM, which HTTP/2 defines as "not processed, safe to send again" (RFC 9113
 // section 8.7). No stream the worker took is ever cut off before the drain deadline.
-import http2 from 'node:http2';
+import type http2 from 'node:http2';
 import type net from 'node:net';
 
-/** The prototypes of node's Http2Server and Http2SecureServer, made once, on first use. */
-let http2Prototypes: object[] | undefined;
+/** node's names for the classes of http2.createServer() and http2.createSecureServer(). */
+const HTTP2_SERVER_CLASSES = new Set(['Http2Server', 'Http2SecureServer']);
 
-/** True for a server made by http2.createServer() or http2.createSecureServer(). */
+/**
+ * True for a server made by http2.createServer() or http2.createSecureServer(). Told by
+ * the class names in its prototype chain and the updateSettings() method both classes
+ * have: comparing with prototypes of servers made for the purpose would cost every
+ * worker a TLS context (about 50 ms of CPU at each start) and the load of node:http2.
+ */
 export function isHttp2Server(server: net.Server): boolean {
-  http2Prototypes ??= [Object.getPrototypeOf(http2.createServer()) as object, Object.getPrototypeOf(http2.createSecureServer()) as object];
-  return http2Prototypes.some((proto) => proto.isPrototypeOf(server));
+  if (typeof (server as { updateSettings?: unknown }).updateSettings !== 'function') return false;
+  for (let proto: unknown = Object.getPrototypeOf(server); proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    const name = (proto as { constructor?: { name?: unknown } }).constructor?.name;
+    if (typeof name === 'string' && HTTP2_SERVER_CLASSES.has(name)) return true;
+  }
+  return false;
 }
 
 /** The HTTP/2 sessions of a worker's servers: counted, and closed with GOAWAY on drain. */
