@@ -7,7 +7,6 @@
 // sessions never move either: they get a GOAWAY (h2-drain.ts).
 import http from 'node:http';
 import net from 'node:net';
-import tls from 'node:tls';
 import { Http2Sessions, isHttp2Server } from './h2-drain.js';
 
 interface Tracked {
@@ -160,7 +159,7 @@ export class Drainer {
     const idleByServer = new Map<net.Server, Set<unknown>>();
     for (const [socket, { server, key }] of this.sockets) {
       // Only HTTP/1 connections can be idle; an HTTP/2 session ends by GOAWAY instead.
-      if (!(server instanceof http.Server) && !(server instanceof tls.Server)) continue;
+      if (!(server instanceof http.Server) && !isTlsServer(server)) continue;
       if (this.http2Servers.has(server)) continue;
       let idle = idleByServer.get(server);
       if (!idle) idleByServer.set(server, (idle = idleSockets(server)));
@@ -230,5 +229,12 @@ function isIdle(socket: SocketInternals, parserIdle: Set<unknown>): boolean {
 
 /** Only plain TCP or unix connections can move: TLS state lives in this process. */
 function canHandOff(socket: net.Socket): boolean {
-  return !(socket instanceof tls.TLSSocket) && typeof (socket as SocketInternals)._handle?.readStop === 'function';
+  // tlsSocket.encrypted is always true, and no other socket has it: told without loading
+  // node:tls (and crypto) into every worker, which costs each start some milliseconds.
+  return (socket as { encrypted?: unknown }).encrypted !== true && typeof (socket as SocketInternals)._handle?.readStop === 'function';
+}
+
+/** A tls.Server (https.Server is one): the class with setSecureContext(), told without loading node:tls. */
+function isTlsServer(server: net.Server): boolean {
+  return typeof (server as { setSecureContext?: unknown }).setSecureContext === 'function';
 }
