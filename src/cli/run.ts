@@ -1,29 +1,25 @@
 // The baton command line: the first word picks the command from one table; anything
 // else is help, the successor entry point of an upgrade, or a usage error with a hint.
 import { errors } from '../errors.js';
-import { logs } from './commands/logs.js';
-import { ls } from './commands/ls.js';
-import { reload } from './commands/reload.js';
-import { start } from './commands/start.js';
-import { startup, unstartup } from './commands/startup.js';
-import { status } from './commands/status.js';
-import { stop } from './commands/stop.js';
-import { upgrade } from './commands/upgrade.js';
 import { MAIN_HELP } from './help.js';
 import type { Command, Out } from './parse.js';
 import { closest } from '../suggest.js';
 
-/** The commands, in the order help and messages list them. */
-const COMMANDS = new Map<string, Command>([
-  ['start', start],
-  ['reload', reload],
-  ['upgrade', upgrade],
-  ['status', status],
-  ['stop', stop],
-  ['logs', logs],
-  ['ls', ls],
-  ['startup', startup],
-  ['unstartup', unstartup],
+/**
+ * The commands, in the order help and messages list them. Each is loaded when it runs:
+ * `baton reload` or `baton status` loads only its own modules, not those of start (the
+ * config schema, ecosystem files) or startup, which keeps every command a quick start.
+ */
+const COMMANDS = new Map<string, () => Promise<Command>>([
+  ['start', async () => (await import('./commands/start.js')).start],
+  ['reload', async () => (await import('./commands/reload.js')).reload],
+  ['upgrade', async () => (await import('./commands/upgrade.js')).upgrade],
+  ['status', async () => (await import('./commands/status.js')).status],
+  ['stop', async () => (await import('./commands/stop.js')).stop],
+  ['logs', async () => (await import('./commands/logs.js')).logs],
+  ['ls', async () => (await import('./commands/ls.js')).ls],
+  ['startup', async () => (await import('./commands/startup.js')).startup],
+  ['unstartup', async () => (await import('./commands/startup.js')).unstartup],
 ]);
 
 /** Runs a CLI invocation; resolves with the process exit code. */
@@ -43,7 +39,7 @@ export async function runCli(argv: readonly string[], out: Out = (s) => process.
         return 0;
       }
       const about = COMMANDS.get(topic);
-      if (about) return about(['--help'], out);
+      if (about) return (await about())(['--help'], out);
       throw unknownCommand(topic);
     }
     case '__successor': {
@@ -53,8 +49,8 @@ export async function runCli(argv: readonly string[], out: Out = (s) => process.
       return runSuccessor();
     }
   }
-  const run = COMMANDS.get(command);
-  if (run) return run(rest, out);
+  const load = COMMANDS.get(command);
+  if (load) return (await load())(rest, out);
   throw unknownCommand(command);
 }
 
