@@ -3,6 +3,7 @@
 import type { BatchSpec } from './batch.js';
 import type { ListenSpec } from './listen-spec.js';
 import type { LogFormat } from './log-format.js';
+import { parseDuration } from './duration.js';
 import { daemonDefaultOf, defaultOf } from './schema.js';
 
 export interface MasterOptions {
@@ -16,6 +17,12 @@ export interface MasterOptions {
   batch: BatchSpec;
   readyTimeoutMs: number;
   drainTimeoutMs: number;
+  /**
+   * A new worker's share of connections grows to a full one over this time, and a reload
+   * drains the old worker of its slot only then (if that one has connections); 0: at
+   * once. Absent from older handovers: the default.
+   */
+  warmUpMs?: number;
   /** A ready worker silent this long (no heartbeat from its event loop) is killed and replaced; 0: never. Absent from 0.1.0 handovers. */
   stallTimeoutMs?: number;
   /** How many workers may drain at once before a rollout waits; undefined: as many as --workers. */
@@ -58,6 +65,8 @@ export const DEFAULTS = {
   listen: defaultOf('listen'),
   control: defaultOf('control'),
   killTimeout: defaultOf('kill-timeout'),
+  /** For handovers from masters that had no --warm-up. */
+  warmUpMs: parseDuration('--warm-up', defaultOf('warm-up')),
   /** With --daemon and no --log-file / --pid-file. */
   daemonLogFile: daemonDefaultOf('log-file'),
   daemonPidFile: daemonDefaultOf('pid-file'),

@@ -54,6 +54,8 @@ export function resolveStartOptions(
   const str = (flag: string) => values[flag] as string | undefined;
   const path = (flag: string) => (str(flag) === undefined ? undefined : resolve(base(flag), str(flag)!));
   const duration = (flag: FlagWithDefault) => parseDuration(name(flag), str(flag) ?? defaultOf(flag));
+  /** A duration where 0 turns the feature off. */
+  const zeroOr = (flag: FlagWithDefault) => (/^0+(\.0+)?(ms|s|m)?$/.test(str(flag)?.trim() ?? '') ? 0 : duration(flag));
   // No --listen: the master uses sockets from systemd if it has any, else the default (3000).
   const listen = ((values.listen as string[] | undefined) ?? []).map((spec) => parseListenSpec(spec, base('listen'), name('listen')));
   const nodeArgs = (values['node-arg'] as string[] | undefined) ?? [];
@@ -69,7 +71,8 @@ export function resolveStartOptions(
     batch: parseBatchSpec(str('batch') ?? defaultOf('batch'), name('batch')),
     readyTimeoutMs: duration('ready-timeout'),
     drainTimeoutMs: duration('drain-timeout'),
-    stallTimeoutMs: /^0+(\.0+)?(ms|s|m)?$/.test(str('stall-timeout')?.trim() ?? '') ? 0 : duration('stall-timeout'),
+    warmUpMs: zeroOr('warm-up'),
+    stallTimeoutMs: zeroOr('stall-timeout'),
     maxDraining: str('max-draining') === undefined ? undefined : parseCount(str('max-draining')!, name('max-draining')),
     killTimeoutMs: duration('kill-timeout'),
     nodePath: process.execPath,

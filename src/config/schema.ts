@@ -90,6 +90,10 @@ export const SETTINGS = [
     help: ['old workers that may drain at once, in the background; past it a', 'reload waits for one to finish (default: the number of workers)'],
   },
   {
+    flag: 'warm-up', type: 'string', arg: '<dur>', key: 'warmUp', field: 'warmUpMs', applies: 'reload', default: '3s',
+    help: ['a new worker takes its share of connections gradually over this', 'time, and the old worker it replaces (if it has connections)', 'serves until then (default {default}; 0 = drain it at once)'],
+  },
+  {
     flag: 'stall-timeout', type: 'string', arg: '<dur>', key: 'stallTimeout', field: 'stallTimeoutMs', applies: 'reload', default: '30s',
     help: ['a ready worker whose event loop sends no heartbeat this long is', 'stuck: it is killed (SIGKILL) and replaced (default {default}; 0 = off)'],
   },

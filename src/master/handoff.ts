@@ -34,15 +34,13 @@ export interface RoutableWorker {
   readonly readyAt: number | undefined;
 }
 
-/** How long a new worker's share takes to grow to a full one. */
-export const WARM_UP_MS = 3000;
 /** A worker's share right when it becomes ready, as a fraction of a full one. */
 const COLD_WEIGHT = 0.25;
 
-/** A worker's weight in the spread: from COLD_WEIGHT when it became ready to 1 after WARM_UP_MS. */
-export function weight(worker: RoutableWorker, now: number): number {
-  if (worker.readyAt === undefined) return 1;
-  const warm = Math.min(1, Math.max(0, (now - worker.readyAt) / WARM_UP_MS));
+/** A worker's weight in the spread: from COLD_WEIGHT when it became ready to 1 after warmUpMs (--warm-up). */
+export function weight(worker: RoutableWorker, now: number, warmUpMs: number): number {
+  if (worker.readyAt === undefined || warmUpMs <= 0) return 1;
+  const warm = Math.min(1, Math.max(0, (now - worker.readyAt) / warmUpMs));
   return COLD_WEIGHT + (1 - COLD_WEIGHT) * warm;
 }
 
@@ -64,7 +62,11 @@ export class HandoffRouter {
   onWritten: (() => void) | undefined;
   private cursor = 0;
 
-  constructor(private readonly now: () => number = () => Date.now()) {}
+  constructor(
+    private readonly now: () => number = () => Date.now(),
+    /** --warm-up, read at each use (a reload may change it). */
+    private readonly warmUpMs: () => number = () => 0,
+  ) {}
 
   /** True while a connection is on its way to the other master (see inFlight). */
   get forwarding(): boolean {
@@ -99,7 +101,8 @@ export class HandoffRouter {
     const pool = shed ? (held !== undefined && from?.state === 'ready' ? [...others, from] : others) : others.filter((w) => w.generation === newest);
     // Fewest connections for its weight: a warming worker fills up more slowly.
     const now = this.now();
-    const fill = (w: RoutableWorker) => (load(w) + 1) / weight(w, now);
+    const warmUpMs = this.warmUpMs();
+    const fill = (w: RoutableWorker) => (load(w) + 1) / weight(w, now, warmUpMs);
     const least = Math.min(...pool.map(fill));
     const candidates = pool.filter((w) => fill(w) === least);
     const target = candidates[this.cursor++ % Math.max(1, candidates.length)] ?? (shed && from?.state === 'ready' ? from : undefined);

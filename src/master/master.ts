@@ -6,6 +6,7 @@
 // operation, is logged with its stack, and leaves the cluster serving.
 import { errors, isBatonError } from '../errors.js';
 import type { BatonError } from '../errors.js';
+import { DEFAULTS } from '../config/options.js';
 import type { MasterOptions } from '../config/options.js';
 import type { OperationRecord, StatusSnapshot } from '../protocol/control.js';
 import type { SupervisorCounters } from '../protocol/handover.js';
@@ -122,6 +123,7 @@ export class Master {
       readyTimeoutMs: this.options.readyTimeoutMs,
       drainTimeoutMs: this.options.drainTimeoutMs,
       killTimeoutMs: this.options.killTimeoutMs,
+      warmUpMs: this.options.warmUpMs ?? DEFAULTS.warmUpMs,
       spec: (id, generation, slot) => workerSpec(this.options, this.listeners, this.log, id, generation, slot),
     };
     // The cluster reads timeouts from the options at each use, so a reload's new values apply.
@@ -129,6 +131,7 @@ export class Master {
       readyTimeoutMs: { get: () => this.options.readyTimeoutMs },
       drainTimeoutMs: { get: () => this.options.drainTimeoutMs },
       killTimeoutMs: { get: () => this.options.killTimeoutMs },
+      warmUpMs: { get: () => this.options.warmUpMs ?? DEFAULTS.warmUpMs },
       maxDraining: { get: () => this.options.maxDraining ?? this.options.workers },
     });
     this.loop = new Loop<Item>(

@@ -6,7 +6,7 @@
 import type { SupervisorCounters } from '../protocol/handover.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import type { BackoffPolicy } from './backoff.js';
-import { HandoffRouter, load, WARM_UP_MS, weight } from './handoff.js';
+import { HandoffRouter, load, weight } from './handoff.js';
 import { WORKER_PROTOCOL_VERSION } from '../protocol/worker.js';
 import { applyEvent } from './worker-events.js';
 import type { HandoffRoute, NativeHandle } from './handoff.js';
@@ -33,6 +33,8 @@ export interface Slot {
   /** No respawn before this time (crash back-off). */
   notBefore: number | undefined;
   wake: Timer | undefined;
+  /** Wakes the loop when the slot's new worker has warmed up (its old one then drains). */
+  warmed: Timer | undefined;
 }
 
 export interface Worker {
@@ -98,6 +100,8 @@ export interface ClusterSettings {
   readyTimeoutMs: number;
   drainTimeoutMs: number;
   killTimeoutMs: number;
+  /** --warm-up: a new worker's share grows over it, and its slot's old worker (with connections) drains only after it. */
+  warmUpMs: number;
   spec(id: number, generation: number, slot: number): WorkerSpec;
 }
 
@@ -117,6 +121,8 @@ export class Cluster {
   private balanceTimer: Timer | undefined;
   /** Old workers held back by --max-draining (each is logged once). */
   private readonly waitingToDrain = new WeakSet<Worker>();
+  /** Old workers serving on while their successor warms up (each is logged once). */
+  private readonly servingOn = new WeakSet<Worker>();
 
   constructor(
     readonly settings: ClusterSettings,
@@ -132,7 +138,10 @@ export class Cluster {
       this.nextGeneration = resume.nextGeneration;
       this.generation = resume.generation;
     }
-    this.router = new HandoffRouter(() => os.now());
+    this.router = new HandoffRouter(
+      () => os.now(),
+      () => settings.warmUpMs,
+    );
     this.router.onWritten = () => this.post({ type: 'wake' });
     this.slots = Array.from({ length: settings.workers }, (_, i) => ({
       index: i + 1,
@@ -142,6 +151,7 @@ export class Cluster {
       lost: false,
       notBefore: undefined,
       wake: undefined,
+      warmed: undefined,
     }));
   }
 
@@ -230,7 +240,11 @@ export class Cluster {
   /** Stops replenishing and drains every worker; resolve with `idle()`. */
   drainAll(handoff: boolean): void {
     this.active = false;
-    for (const slot of this.slots) this.clearBackoff(slot);
+    for (const slot of this.slots) {
+      this.clearBackoff(slot);
+      slot.warmed?.cancel();
+      slot.warmed = undefined;
+    }
     for (const worker of this.workers) this.drain(worker, handoff);
   }
 
@@ -260,11 +274,12 @@ export class Cluster {
     const ready = [...this.workers].filter((w) => w.state === 'ready');
     const total = ready.reduce((sum, w) => sum + load(w), 0);
     const now = this.os.now();
-    const weights = ready.map((w) => weight(w, now));
+    const warmUpMs = this.settings.warmUpMs;
+    const weights = ready.map((w) => weight(w, now, warmUpMs));
     const sum = weights.reduce((a, b) => a + b, 0);
     ready.forEach((w, i) => w.proc.send({ v: WORKER_PROTOCOL_VERSION, type: 'balance', total, share: Math.ceil((total * weights[i]!) / sum) }));
     // While a worker warms up its share grows: say so again soon.
-    if (ready.some((w) => w.readyAt !== undefined && now - w.readyAt < WARM_UP_MS)) this.balanceSoon(WARM_UP_MS / 6);
+    if (ready.some((w) => w.readyAt !== undefined && now - w.readyAt < warmUpMs)) this.balanceSoon(warmUpMs / 6);
   }
 
   /** A connection from outside (the other master): give it to a ready worker. */
@@ -322,9 +337,36 @@ export class Cluster {
         }
         continue;
       }
+      if (worker.state === 'ready' && this.warming(slot, worker)) continue;
       this.waitingToDrain.delete(worker);
       this.drain(worker, true);
     }
+  }
+
+  /**
+   * True while the old worker should keep serving because the slot's new worker is still
+   * warming up (--warm-up): a worker that has just become ready runs its code cold, at a
+   * fraction of its later speed, and taking every connection of the old one at once
+   * would slow them all. So the old worker, warm, serves its connections on, the new
+   * one takes a growing share of new connections, and the old one drains once the new
+   * one has warmed up. Cost: a reload takes --warm-up longer per batch, and a slot runs
+   * two processes that long. An old worker without connections drains at once.
+   */
+  private warming(slot: Slot, worker: Worker): boolean {
+    if (this.settings.warmUpMs <= 0 || load(worker) === 0) return false;
+    const heir = this.wanted(slot).find((w) => w.state === 'ready');
+    if (heir?.readyAt === undefined) return false;
+    const wait = heir.readyAt + this.settings.warmUpMs - this.os.now();
+    if (wait <= 0) return false;
+    if (!this.servingOn.has(worker)) {
+      this.servingOn.add(worker);
+      this.log.info(`slot ${slot.index}: worker ${worker.id} serves its ${load(worker)} connections on while worker ${heir.id} warms up; it drains in ${Math.ceil(wait)}ms (--warm-up)`);
+    }
+    slot.warmed ??= this.os.timer(wait, () => {
+      slot.warmed = undefined;
+      this.post({ type: 'wake' });
+    });
+    return true;
   }
 
   private spawn(slot: Slot, generation: number): Worker {

@@ -27,7 +27,7 @@ async function load(config: Record<string, unknown>) {
 
 /** Every flag `baton start` takes, written out independently of the schema. */
 const START_FLAGS = [
-  'name', 'workers', 'listen', 'batch', 'ready-timeout', 'drain-timeout', 'max-draining', 'stall-timeout', 'kill-timeout', 'wait-ready', 'watch', 'node-arg', 'pid-file',
+  'name', 'workers', 'listen', 'batch', 'ready-timeout', 'drain-timeout', 'max-draining', 'warm-up', 'stall-timeout', 'kill-timeout', 'wait-ready', 'watch', 'node-arg', 'pid-file',
   'log-file', 'log-format', 'daemon', 'health', 'metrics', 'max-memory', 'lb-grace', 'upgrade-timeout', 'config', 'control', 'help',
 ];
 
@@ -111,16 +111,16 @@ describe('settings schema', () => {
     assert.deepEqual([...RELOAD_APPLIED].sort(), [...marked].sort());
     assert.deepEqual(
       [...RELOAD_APPLIED].sort(),
-      ['app', 'appArgs', 'env', 'nodeArgs', 'cwd', 'readyTimeoutMs', 'drainTimeoutMs', 'maxDraining', 'stallTimeoutMs', 'killTimeoutMs', 'batch', 'waitReady', 'maxMemoryBytes'].sort(),
+      ['app', 'appArgs', 'env', 'nodeArgs', 'cwd', 'readyTimeoutMs', 'drainTimeoutMs', 'maxDraining', 'warmUpMs', 'stallTimeoutMs', 'killTimeoutMs', 'batch', 'waitReady', 'maxMemoryBytes'].sort(),
     );
     assert.equal(flagSetting('listen').applies, 'never', 'listeners never change while baton runs');
     assert.equal(flagSetting('workers').applies, 'upgrade');
   });
 
-  test('the defaults are the ones start has always had', () => {
+  test('the defaults are the ones start has always had (and --warm-up, new)', () => {
     assert.deepEqual(
       FLAG_SETTINGS.flatMap((s) => (s.default === undefined ? [] : [[s.flag, s.default]])),
-      [['workers', '2'], ['listen', '3000'], ['batch', '1'], ['ready-timeout', '30s'], ['drain-timeout', '30s'], ['stall-timeout', '30s'], ['kill-timeout', '5s'], ['log-format', 'text'], ['upgrade-timeout', '60s'], ['control', '.baton.sock']],
+      [['workers', '2'], ['listen', '3000'], ['batch', '1'], ['ready-timeout', '30s'], ['drain-timeout', '30s'], ['warm-up', '3s'], ['stall-timeout', '30s'], ['kill-timeout', '5s'], ['log-format', 'text'], ['upgrade-timeout', '60s'], ['control', '.baton.sock']],
     );
     assert.equal(defaultOf('upgrade-timeout'), '60s');
     assert.equal(flagSetting('pid-file').daemonDefault, 'baton.pid');

@@ -109,13 +109,14 @@ test('with nobody to take it, a draining worker\'s connection goes to the other 
 
 test('a worker that has just become ready fills up more slowly while it warms up', () => {
   let now = 10_000;
-  const router = new HandoffRouter(() => now);
+  const router = new HandoffRouter(() => now, () => 3000);
   const warm = worker('warm', 0, 2, 'ready', 0);
   const cold = worker('cold', 0, 2, 'ready', now);
   const draining = worker('old', 20, 1, 'draining');
   for (let i = 0; i < 20; i++) router.route([draining, warm, cold], draining, 'k', 0, handle());
   assert.ok(cold.got.length <= 6 && warm.got.length >= 14, `cold ${cold.got.length}, warm ${warm.got.length}`);
-  assert.equal(weight(cold, now), 0.25);
+  assert.equal(weight(cold, now, 3000), 0.25);
+  assert.equal(weight(cold, now, 0), 1, '--warm-up 0: a full share at once');
   now += 3000;
-  assert.equal(weight(cold, now), 1, 'warm after WARM_UP_MS');
+  assert.equal(weight(cold, now, 3000), 1, 'warm after --warm-up');
 });

@@ -91,6 +91,69 @@ describe('reload', () => {
     assert.equal(h.master.lastReload?.ok, true);
   });
 
+  test('--warm-up: an old worker with connections serves on until its successor has warmed up, then drains; the reload waits', async () => {
+    const h = serving({ workers: 2, warmUpMs: 3000 });
+    const [old1, old2] = h.os.live(1);
+    old1!.beat({ connections: 5 });
+    old2!.beat({ connections: 4 });
+    const reload = h.ask('reload');
+    await h.flush();
+    h.os.live(2)[0]!.ready();
+    assert.ok(!old1!.drained, 'the warm worker keeps its connections while the new one is cold');
+    assert.ok(h.log.lines.some((l) => /slot 1: worker 1 serves its 5 connections on while worker 3 warms up; it drains in 3000ms/.test(l)), h.log.lines.join('\n'));
+    assert.equal(h.os.live(2).length, 1, 'the next batch waits too');
+    h.os.advance(2999);
+    assert.ok(!old1!.drained);
+    h.os.advance(1);
+    await h.flush();
+    assert.ok(old1!.drained, 'drained once its successor has warmed up');
+    old1!.exit();
+    h.os.live(2).find((w) => w.spec.slot === 2)!.ready();
+    assert.ok(!old2!.drained);
+    assert.equal(reload.settled(), 'pending', 'the reload is not done while an old worker serves on');
+    h.os.advance(3000);
+    await h.flush();
+    assert.ok(old2!.drained);
+    old2!.exit();
+    await reload;
+    assert.equal(h.master.lastReload?.ok, true);
+  });
+
+  test('--warm-up: an old worker with no connections drains at once, and so does every one with --warm-up 0', async () => {
+    const idle = serving({ workers: 1, warmUpMs: 3000 });
+    const reload = idle.ask('reload');
+    await idle.flush();
+    idle.os.live(2)[0]!.ready();
+    assert.ok(idle.os.live(1)[0]!.drained, 'nothing to serve on: it drains at once');
+    idle.os.exitDrained();
+    await reload;
+
+    const off = serving({ workers: 1, warmUpMs: 0 });
+    off.os.live(1)[0]!.beat({ connections: 5 });
+    const again = off.ask('reload');
+    await off.flush();
+    off.os.live(2)[0]!.ready();
+    assert.ok(off.os.live(1)[0]!.drained, '--warm-up 0: at once, connections or not');
+    off.os.exitDrained();
+    await again;
+  });
+
+  test('--warm-up: a stop while an old worker serves on drains every worker at once', async () => {
+    const h = serving({ workers: 1, warmUpMs: 3000 });
+    const old = h.os.live(1)[0]!;
+    old.beat({ connections: 5 });
+    const reload = h.ask('reload');
+    await h.flush();
+    h.os.live(2)[0]!.ready();
+    assert.ok(!old.drained);
+    const stop = h.ask('stop');
+    await assert.rejects(reload, { code: 'BATON_STOPPING' });
+    assert.ok(h.os.live().every((w) => w.drained), 'old and new alike');
+    h.os.exitDrained();
+    await stop;
+    assert.equal((await h.master.finished()).code, 0);
+  });
+
   test('two CLIs at once: the second reload (and an upgrade) is refused, not queued', async () => {
     const h = serving();
     const first = h.ask('reload');
