@@ -10,6 +10,14 @@
 // code not yet optimised): the master gives it a smaller share that grows over its first
 // seconds, so it takes its load as it warms up instead of all at once.
 
+/**
+ * Connections passed on and not yet written to the master, at most: past it a worker
+ * keeps what it accepts. Each one is an fd here and then in the master until the
+ * receiving worker has it; a burst of thousands would otherwise pile up fds in the
+ * master, which at its open-files limit could not take the next one.
+ */
+export const MAX_IN_FLIGHT = 16;
+
 /** A libuv stream handle, as node's acceptor callback receives it. */
 export type ClientHandle = { close?: () => void; readStop?: () => number };
 type OnConnection = (err: number, handle: ClientHandle) => void;
@@ -42,7 +50,7 @@ export class Balancer {
 
   /** True if a connection accepted now would put this worker above its share. */
   overShare(): boolean {
-    if (this.workers < 2 || !this.active()) return false;
+    if (this.workers < 2 || !this.active() || this.inFlight >= MAX_IN_FLIGHT) return false;
     const share = this.share ?? Math.ceil(this.total / this.workers);
     // Slack: small counts move rarely, large ones stay within a quarter of the share.
     const slack = Math.max(2, Math.ceil(share / 4));

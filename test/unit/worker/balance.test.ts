@@ -3,7 +3,7 @@
 // would; never while draining; one passed back by another worker is never passed on.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Balancer } from '../../../src/worker/balance.js';
+import { Balancer, MAX_IN_FLIGHT } from '../../../src/worker/balance.js';
 
 function setup(workers: number, opts: { held?: number; active?: boolean; sendOk?: boolean } = {}) {
   let held = opts.held ?? 0;
@@ -37,6 +37,21 @@ test('a burst from nothing: two kept, the rest passed on; in balance nothing mov
   assert.deepEqual(even.accepted, ['x', 'y', 'z'], 'share 8 plus slack 2: up to 10 are kept');
   even.accept('w');
   assert.deepEqual(even.passed, ['w']);
+});
+
+test('at most MAX_IN_FLIGHT connections are on their way to the master; past that a worker keeps what it accepts', () => {
+  let held = 0;
+  const pending: Array<(sent: boolean) => void> = [];
+  const accepted: string[] = [];
+  const acceptor = { onconnection: (_err: number, h: { id: string }) => (accepted.push(h.id), held++) };
+  const balancer = new Balancer(4, () => held, () => true, (_key, _h, done) => pending.push(done));
+  balancer.wrap(acceptor as never, 'k');
+  for (let i = 0; i < 40; i++) acceptor.onconnection(0, { id: `c${i}`, close: () => {} } as never);
+  assert.equal(pending.length, MAX_IN_FLIGHT);
+  assert.equal(accepted.length, 40 - MAX_IN_FLIGHT, 'the rest are served here');
+  for (const done of pending.splice(0)) done(true);
+  acceptor.onconnection(0, { id: 'next', close: () => {} } as never);
+  assert.equal(pending.length, 1, 'once written, passing on resumes');
 });
 
 test('one worker, or a draining worker, passes nothing on', () => {
