@@ -10,7 +10,8 @@
 // every Node.js program.
 
 export type CaughtSignal = 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2' | 'SIGTERM' | 'SIGINT';
-export const CAUGHT_SIGNALS: readonly CaughtSignal[] = ['SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGTERM', 'SIGINT'];
+/** In the order cli/baton.cts catches them (USR2 last). */
+export const CAUGHT_SIGNALS: readonly CaughtSignal[] = ['SIGTERM', 'SIGINT', 'SIGUSR1', 'SIGHUP', 'SIGUSR2'];
 
 /** Shared with cli/baton.cts through a global: the signals caught so far, and where the next go. */
 interface Caught {

@@ -13,7 +13,9 @@ const becomesMaster = argv[0] === '__successor' || (argv[0] === 'start' && !own.
 if (becomesMaster) {
   const state: { early: string[]; sink: ((signal: string) => void) | undefined } = { early: [], sink: undefined };
   (globalThis as Record<symbol, unknown>)[KEY] = state;
-  for (const signal of ['SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGTERM', 'SIGINT'] as const) {
+  // USR2 last: Node itself catches TERM and INT (to restore the terminal), so a caught
+  // USR2 is how a test can tell from outside that every catch here is in place.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGUSR1', 'SIGHUP', 'SIGUSR2'] as const) {
     process.on(signal, () => {
       if (state.sink) state.sink(signal);
       else state.early.push(signal);
