@@ -30,7 +30,10 @@ export async function startBaton(options: SystemOptions): Promise<System> {
     async refresh() {
       snapshot = await status();
     },
-    reload: () => command(['reload']),
+    // Until the old workers have gone: a reload returns once the new ones are ready, and
+    // the old ones drain in the background (after --warm-up if they hold connections);
+    // the window "during a reload" covers that too.
+    reload: () => command(['reload', '--wait-drained']),
     async replaceMaster() {
       const out = await command(['upgrade']);
       // The new master's pid is in the output ("upgraded: master A → B"): keep it for
