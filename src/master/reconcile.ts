@@ -123,6 +123,8 @@ export class Cluster {
   private readonly waitingToDrain = new WeakSet<Worker>();
   /** Old workers serving on while their successor warms up (each is logged once). */
   private readonly servingOn = new WeakSet<Worker>();
+  /** Old workers held now by the warm-up: as good as told to leave, for a rollout. */
+  private readonly holding = new WeakSet<Worker>();
 
   constructor(
     readonly settings: ClusterSettings,
@@ -173,10 +175,14 @@ export class Cluster {
     return [...this.workers].filter((w) => w.slot === slot && w.generation === slot.generation && !w.retiring && (w.state === 'starting' || w.state === 'ready'));
   }
 
-  /** True when the slot's wanted worker is ready and every other worker of the slot has been told to leave. */
+  /**
+   * True when the slot's wanted worker is ready and every other worker of the slot has
+   * been told to leave, or leaves once its successor has warmed up (a rollout goes on
+   * meanwhile: the hold costs a reload no time).
+   */
   served(slot: Slot): boolean {
     const mine = [...this.workers].filter((w) => w.slot === slot);
-    return this.wanted(slot).some((w) => w.state === 'ready') && mine.every((w) => this.isWanted(w) || (w.state !== 'starting' && w.state !== 'ready'));
+    return this.wanted(slot).some((w) => w.state === 'ready') && mine.every((w) => this.isWanted(w) || this.holding.has(w) || (w.state !== 'starting' && w.state !== 'ready'));
   }
 
   /** True when the slot's wanted worker is ready and nothing else of the slot runs. */
@@ -330,6 +336,7 @@ export class Cluster {
     for (const worker of this.workers) {
       if (worker.slot !== slot || (worker.state !== 'starting' && worker.state !== 'ready')) continue;
       if (worker.generation === slot.generation && !worker.retiring) continue;
+      this.holding.delete(worker);
       if (worker.state === 'ready' && this.leaving().length >= this.settings.maxDraining) {
         if (!this.waitingToDrain.has(worker)) {
           this.waitingToDrain.add(worker);
@@ -337,7 +344,10 @@ export class Cluster {
         }
         continue;
       }
-      if (worker.state === 'ready' && this.warming(slot, worker)) continue;
+      if (worker.state === 'ready' && this.warming(slot, worker)) {
+        this.holding.add(worker);
+        continue;
+      }
       this.waitingToDrain.delete(worker);
       this.drain(worker, true);
     }
@@ -349,18 +359,24 @@ export class Cluster {
    * fraction of its later speed, and taking every connection of the old one at once
    * would slow them all. So the old worker, warm, serves its connections on, the new
    * one takes a growing share of new connections, and the old one drains once the new
-   * one has warmed up. Cost: a reload takes --warm-up longer per batch, and a slot runs
-   * two processes that long. An old worker without connections drains at once.
+   * one has warmed up. The rollout does not wait for that: its next batch starts as soon
+   * as this one's new workers are ready, so a reload returns as soon as without the hold.
+   * Cost: a slot runs two processes for --warm-up, and with back-to-back batches the old
+   * ones of several slots serve on at once (at most one per slot and reload). An old
+   * worker with no connections but upgraded ones (WebSockets, which stay where they are
+   * until they close) drains at once: holding it would only delay its drain hook, which
+   * is what moves those clients.
    */
   private warming(slot: Slot, worker: Worker): boolean {
-    if (this.settings.warmUpMs <= 0 || load(worker) === 0) return false;
+    const served = load(worker) - (worker.stats?.upgraded ?? 0);
+    if (this.settings.warmUpMs <= 0 || served <= 0) return false;
     const heir = this.wanted(slot).find((w) => w.state === 'ready');
     if (heir?.readyAt === undefined) return false;
     const wait = heir.readyAt + this.settings.warmUpMs - this.os.now();
     if (wait <= 0) return false;
     if (!this.servingOn.has(worker)) {
       this.servingOn.add(worker);
-      this.log.info(`slot ${slot.index}: worker ${worker.id} serves its ${load(worker)} connections on while worker ${heir.id} warms up; it drains in ${Math.ceil(wait)}ms (--warm-up)`);
+      this.log.info(`slot ${slot.index}: worker ${worker.id} serves its ${served} connections on while worker ${heir.id} warms up; it drains in ${Math.ceil(wait)}ms (--warm-up)`);
     }
     slot.warmed ??= this.os.timer(wait, () => {
       slot.warmed = undefined;

@@ -123,6 +123,10 @@ export class ReloadRun implements Run<ReloadResult> {
     this.replaced += this.batch.length;
     if (this.pending.length > 0) {
       this.next();
+      // This step came after the turn's reconcile: start the batch at the next turn,
+      // after the items already queued (a failed spawn is one), rather than whenever the
+      // next item happens to come (a worker's report, up to a second later).
+      this.cluster.post({ type: 'wake' });
       return undefined;
     }
     this.cluster.generation = this.generation;

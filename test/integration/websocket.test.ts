@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startApp } from '../support/apps.js';
 import { join } from 'node:path';
+import { DEFAULTS } from '../../src/config/options.js';
 import { ROOT, isAlive, waitFor } from '../support/cluster.js';
 import type { Cluster } from '../support/cluster.js';
 import { describeLoad, startLoad } from '../support/load.js';
@@ -93,7 +94,8 @@ test('ws without a hook: the reload returns at once, the old worker keeps its We
   assert.equal(result.code, 0, `${result.stderr}\n${cluster.output.slice(-3000)}`);
   assert.ok(returnedAt - reloadAt < drainMs - 1_000, `the reload took ${(returnedAt - reloadAt).toFixed(0)}ms`);
 
-  // The old workers drain with every WebSocket still open, and say so in status.
+  // The old workers drain with every WebSocket still open, and say so in status. They
+  // hold plain HTTP connections too: each drains once its successor has warmed up.
   let seen: unknown;
   const draining = await waitFor('the draining workers to report their WebSockets', async () => {
     const status = await cluster.status();
@@ -101,7 +103,7 @@ test('ws without a hook: the reload returns at once, the old worker keeps its We
     const old = status.workers.filter((w) => oldPids.includes(w.pid ?? -1));
     const upgraded = old.reduce((n, w) => n + (w.upgraded ?? 0), 0);
     return old.length === oldPids.length && old.every((w) => w.state === 'draining') && upgraded === CLIENTS ? old : undefined;
-  }, 2_000).catch((err: Error) => {
+  }, DEFAULTS.warmUpMs + 2_000).catch((err: Error) => {
     throw new Error(`${err.message}; before the reload ${spread}; status showed ${JSON.stringify(seen)}`);
   });
   assert.ok(draining.every((w) => (w.drainDeadlineInMs ?? 0) > 0), JSON.stringify(draining));
