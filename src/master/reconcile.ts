@@ -124,7 +124,7 @@ export class Cluster {
   /** Old workers serving on while their successor warms up (each is logged once). */
   private readonly servingOn = new WeakSet<Worker>();
   /** Old workers held now by the warm-up: as good as told to leave, for a rollout. */
-  private readonly holding = new WeakSet<Worker>();
+  private readonly held = new WeakSet<Worker>();
 
   constructor(
     readonly settings: ClusterSettings,
@@ -178,17 +178,22 @@ export class Cluster {
   /**
    * True when the slot's wanted worker is ready and every other worker of the slot has
    * been told to leave, or leaves once its successor has warmed up (a rollout goes on
-   * meanwhile: the hold costs a reload no time).
+   * meanwhile, and waits for the hold only at its end).
    */
   served(slot: Slot): boolean {
     const mine = [...this.workers].filter((w) => w.slot === slot);
-    return this.wanted(slot).some((w) => w.state === 'ready') && mine.every((w) => this.isWanted(w) || this.holding.has(w) || (w.state !== 'starting' && w.state !== 'ready'));
+    return this.wanted(slot).some((w) => w.state === 'ready') && mine.every((w) => this.isWanted(w) || this.held.has(w) || (w.state !== 'starting' && w.state !== 'ready'));
   }
 
   /** True when the slot's wanted worker is ready and nothing else of the slot runs. */
   settled(slot: Slot): boolean {
     const mine = [...this.workers].filter((w) => w.slot === slot);
     return mine.length === 1 && mine[0]!.state === 'ready' && this.wanted(slot).length === 1;
+  }
+
+  /** True while an old worker serves on through its successor's warm-up. */
+  holding(): boolean {
+    return [...this.workers].some((w) => this.held.has(w));
   }
 
   /** Workers on their way out (draining, or failed and still running). */
@@ -336,7 +341,7 @@ export class Cluster {
     for (const worker of this.workers) {
       if (worker.slot !== slot || (worker.state !== 'starting' && worker.state !== 'ready')) continue;
       if (worker.generation === slot.generation && !worker.retiring) continue;
-      this.holding.delete(worker);
+      this.held.delete(worker);
       if (worker.state === 'ready' && this.leaving().length >= this.settings.maxDraining) {
         if (!this.waitingToDrain.has(worker)) {
           this.waitingToDrain.add(worker);
@@ -345,7 +350,7 @@ export class Cluster {
         continue;
       }
       if (worker.state === 'ready' && this.warming(slot, worker)) {
-        this.holding.add(worker);
+        this.held.add(worker);
         continue;
       }
       this.waitingToDrain.delete(worker);
@@ -359,10 +364,10 @@ export class Cluster {
    * fraction of its later speed, and taking every connection of the old one at once
    * would slow them all. So the old worker, warm, serves its connections on, the new
    * one takes a growing share of new connections, and the old one drains once the new
-   * one has warmed up. The rollout does not wait for that: its next batch starts as soon
-   * as this one's new workers are ready, so a reload returns as soon as without the hold.
-   * Cost: a slot runs two processes for --warm-up, and with back-to-back batches the old
-   * ones of several slots serve on at once (at most one per slot and reload). An old
+   * one has warmed up. The rollout's next batch does not wait for that, it starts as soon
+   * as this one's new workers are ready; only the reply waits for the last hold. Cost: a
+   * reload takes up to --warm-up longer, once; a slot runs two processes that long, and
+   * the old ones of several slots serve on at once (at most one per slot). An old
    * worker with no connections but upgraded ones (WebSockets, which stay where they are
    * until they close) drains at once: holding it would only delay its drain hook, which
    * is what moves those clients.

@@ -119,6 +119,10 @@ export class ReloadRun implements Run<ReloadResult> {
     // A batch is done when its new workers serve and its old ones have been told to
     // drain: they finish in the background, so the next batch never waits on them.
     if (!this.batch.every((slot) => this.cluster.served(slot))) return undefined;
+    // The last batch is in: done once no old worker serves on through its successor's
+    // warm-up either, so that from the reply on every new request meets the new code.
+    // Earlier batches never wait for it: a reload spends --warm-up once, not per batch.
+    if (this.pending.length === 0 && this.cluster.holding()) return undefined;
     this.cluster.barrier = undefined;
     this.replaced += this.batch.length;
     if (this.pending.length > 0) {

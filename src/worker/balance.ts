@@ -14,9 +14,11 @@
  * Connections passed on and not yet written to the master, at most: past it a worker
  * keeps what it accepts. Each one is an fd here and then in the master until the
  * receiving worker has it; a burst of thousands would otherwise pile up fds in the
- * master, which at its open-files limit could not take the next one.
+ * master, which at its open-files limit could not take the next one. Large enough that
+ * a burst of a few dozen, which one worker can accept in one turn of its loop, still
+ * spreads (16 left 13 of 32 on one worker of 4).
  */
-export const MAX_IN_FLIGHT = 16;
+export const MAX_IN_FLIGHT = 64;
 
 /** A libuv stream handle, as node's acceptor callback receives it. */
 export type ClientHandle = { close?: () => void; readStop?: () => number };

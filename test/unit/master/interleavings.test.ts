@@ -91,7 +91,7 @@ describe('reload', () => {
     assert.equal(h.master.lastReload?.ok, true);
   });
 
-  test('--warm-up: an old worker with connections serves on until its successor has warmed up, then drains; the reload goes on meanwhile', async () => {
+  test('--warm-up: an old worker with connections serves on until its successor has warmed up, then drains; the next batch goes on meanwhile, the reply waits for the last', async () => {
     const h = serving({ workers: 2, warmUpMs: 3000 });
     const [old1, old2] = h.os.live(1);
     old1!.beat({ connections: 5 });
@@ -102,12 +102,11 @@ describe('reload', () => {
     await h.flush();
     assert.ok(!old1!.drained, 'the warm worker keeps its connections while the new one is cold');
     assert.ok(h.log.lines.some((l) => /slot 1: worker 1 serves its 5 connections on while worker 3 warms up; it drains in 3000ms/.test(l)), h.log.lines.join('\n'));
-    assert.equal(h.os.live(2).length, 2, 'the next batch starts meanwhile: the hold costs the reload no time');
+    assert.equal(h.os.live(2).length, 2, 'the next batch starts meanwhile: a reload spends the warm-up once, not per batch');
     h.os.advance(1000);
     h.os.live(2).find((w) => w.spec.slot === 2)!.ready();
-    await reload;
-    assert.equal(h.master.lastReload?.ok, true);
-    assert.ok(!old1!.drained && !old2!.drained, 'both serve on after the reload returned');
+    await h.flush();
+    assert.ok(!old1!.drained && !old2!.drained, 'both serve on');
     h.os.advance(1999);
     await h.flush();
     assert.ok(!old1!.drained);
@@ -115,9 +114,12 @@ describe('reload', () => {
     await h.flush();
     assert.ok(old1!.drained, 'drained once its successor has warmed up');
     assert.ok(!old2!.drained, 'its successor became ready 1 s later');
+    assert.equal(reload.settled(), 'pending', 'no reply while an old worker serves on: after it, every new request meets the new code');
     h.os.advance(1000);
     await h.flush();
     assert.ok(old2!.drained);
+    await reload;
+    assert.equal(h.master.lastReload?.ok, true);
     h.os.exitDrained();
     assert.equal(h.master.state.kind, 'serving');
   });
@@ -157,9 +159,9 @@ describe('reload', () => {
     const reload = h.ask('reload');
     await h.flush();
     h.os.live(2)[0]!.ready();
-    await reload;
     assert.ok(!old.drained);
     const stop = h.ask('stop');
+    await assert.rejects(reload, { code: 'BATON_STOPPING' });
     assert.ok(h.os.live().every((w) => w.drained), 'old and new alike');
     h.os.exitDrained();
     await stop;
