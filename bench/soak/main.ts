@@ -4,7 +4,8 @@
 // fds after every operation and between them, and writes a report: failed requests
 // (must be 0), memory and fds over time with their slope per reload and per upgrade,
 // and the processes left after the stop (must be none). The exit code is 0 only when
-// every verdict holds, so CI's 1-minute run (--minutes 1 --upgrade-every 30) fails on a leak or a failure.
+// every verdict holds, so CI's 1-minute run (--minutes 1 --upgrade-every 30) fails on
+// a leak or a failure.
 //   npm run soak [-- --minutes 30] [--workers 2] [--out dir]
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
