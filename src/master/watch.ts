@@ -91,6 +91,9 @@ export function watchForReload(options: WatchOptions): () => void {
   watcher.on('change', onChange);
   watcher.on('unlink', onChange);
   watcher.on('unlinkDir', onChange);
+  // A new directory counts itself: a file written into it at once can fall between
+  // chokidar's scan of the directory and its watch on it, and would go unheard.
+  watcher.on('addDir', onChange);
   watcher.on('ready', () => {
     const watched = watcher.getWatched();
     options.ready?.(Object.values(watched).reduce((sum, names) => sum + names.length, 0));
