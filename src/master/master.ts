@@ -17,7 +17,7 @@ import type { Metrics } from './metrics.js';
 import type { MasterOs } from './os.js';
 import type { Ask } from './policy.js';
 import { Cluster } from './reconcile.js';
-import type { ClusterEvent, ClusterSettings } from './reconcile.js';
+import type { ClusterEvent, ClusterSettings } from './cluster-model.js';
 import type { MasterState } from './state.js';
 import { Loop } from './loop.js';
 import { stepRun } from './outcomes.js';

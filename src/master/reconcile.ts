@@ -6,104 +6,18 @@
 import type { SupervisorCounters } from '../protocol/handover.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import type { BackoffPolicy } from './backoff.js';
+import type { ClusterEvent, ClusterSettings, Fact, Slot, Worker } from './cluster-model.js';
 import { HandoffRouter, load, weight } from './handoff.js';
 import { WORKER_PROTOCOL_VERSION } from '../protocol/worker.js';
 import { applyEvent } from './worker-events.js';
 import type { HandoffRoute, NativeHandle } from './handoff.js';
 import { transition } from './lifecycle.js';
-import type { WorkerState } from './lifecycle.js';
 import type { Logger } from './log.js';
-import type { WorkerStats } from '../protocol/worker.js';
-import type { ExitInfo, MasterOs, Timer, WorkerHandle, WorkerSpec } from './os.js';
+import type { MasterOs, Timer, WorkerHandle } from './os.js';
+import { WarmUpHold } from './warm-up.js';
 
 /** How soon after a change of the connection counts the workers hear the new total. */
 const BALANCE_MS = 25;
-
-export interface Slot {
-  /** 1..N, stable across reloads and upgrades. */
-  readonly index: number;
-  /** The generation this slot should run: rollouts move it, reconcile follows. */
-  generation: number;
-  /** Restarts after a crash, for status (carried across upgrades). */
-  restarts: number;
-  /** Crashes in a row; reset once a worker has stayed ready for a while. */
-  streak: number;
-  /** Its wanted worker was lost (crashed, failed): back off before the next one. */
-  lost: boolean;
-  /** No respawn before this time (crash back-off). */
-  notBefore: number | undefined;
-  wake: Timer | undefined;
-  /** Wakes the loop when the slot's new worker has warmed up (its old one then drains). */
-  warmed: Timer | undefined;
-}
-
-export interface Worker {
-  readonly id: number;
-  readonly slot: Slot;
-  readonly generation: number;
-  readonly proc: WorkerHandle;
-  readonly startedAt: number;
-  state: WorkerState;
-  readyAt: number | undefined;
-  /** Why it failed: shown to whoever asked and in the log. */
-  failure: string | undefined;
-  /** To be replaced in its slot by a worker of the same generation (memory swap). */
-  retiring: boolean;
-  timers: Timer[];
-  /** Its last report (every second), and when it came: its event loop's heartbeat. */
-  stats: (WorkerStats & { at: number }) | undefined;
-  /** Killed because its event loop stopped answering (--stall-timeout). */
-  stuck: boolean;
-  /** Requests per second between its last two reports. */
-  requestRate: number | undefined;
-  /** Connections routed to it (plus) or passed on by it (minus) since its last report. */
-  routed: number;
-  /** Connections sent to it to adopt, ever. */
-  adoptsSent: number;
-  /** While draining: when the master sends it SIGTERM. */
-  drainDeadline: number | undefined;
-  /** What its app has claimed of the master's listeners, to say why it is not ready. */
-  readonly claims: Claims;
-}
-
-/** The master's listeners as one worker's app claims them (calls listen() for them). */
-export interface Claims {
-  /** Every listener's key → true once the app called listen() for it (the runtime reports it). */
-  readonly listeners: Map<string, boolean>;
-  /** Started with --wait-ready: ready only once the app also calls ready(). */
-  readonly waitReady: boolean;
-}
-
-/** What happened to a worker, for the operation that is running. */
-export type Fact =
-  | { kind: 'ready'; worker: Worker }
-  | { kind: 'failed'; worker: Worker; reason: string }
-  | { kind: 'exited'; worker: Worker };
-
-/** Events the cluster raises from processes and timers; the master posts them to its loop. */
-export type ClusterEvent =
-  | { type: 'worker-message'; worker: Worker; message: unknown; handle: unknown }
-  | { type: 'worker-exit'; worker: Worker; info: ExitInfo }
-  | { type: 'ready-timeout'; worker: Worker }
-  | { type: 'stable'; worker: Worker }
-  | { type: 'wake' }
-  /** spawn() threw: the worker never ran. */
-  | { type: 'spawn-failed'; worker: Worker; reason: string }
-  /** Time to tell the workers the cluster's connection total. */
-  | { type: 'balance' };
-
-/** The settings the cluster reads at each spawn and drain (a reload may change them). */
-export interface ClusterSettings {
-  workers: number;
-  /** How many workers may drain at once before a rollout waits (stops and upgrades do not). */
-  maxDraining: number;
-  readyTimeoutMs: number;
-  drainTimeoutMs: number;
-  killTimeoutMs: number;
-  /** --warm-up: a new worker's share grows over it, and its slot's old worker (with connections) drains only after it. */
-  warmUpMs: number;
-  spec(id: number, generation: number, slot: number): WorkerSpec;
-}
 
 /** Slots, workers, and the one path that makes them agree. */
 export class Cluster {
@@ -121,10 +35,8 @@ export class Cluster {
   private balanceTimer: Timer | undefined;
   /** Old workers held back by --max-draining (each is logged once). */
   private readonly waitingToDrain = new WeakSet<Worker>();
-  /** Old workers serving on while their successor warms up (each is logged once). */
-  private readonly servingOn = new WeakSet<Worker>();
-  /** Old workers held now by the warm-up: as good as told to leave, for a rollout. */
-  private readonly held = new WeakSet<Worker>();
+  /** Old workers serving on while their successors warm up (warm-up.ts). */
+  private readonly hold: WarmUpHold;
 
   constructor(
     readonly settings: ClusterSettings,
@@ -145,6 +57,7 @@ export class Cluster {
       () => settings.warmUpMs,
     );
     this.router.onWritten = () => this.post({ type: 'wake' });
+    this.hold = new WarmUpHold(() => settings.warmUpMs, os, log, () => this.post({ type: 'wake' }));
     this.slots = Array.from({ length: settings.workers }, (_, i) => ({
       index: i + 1,
       generation: 0,
@@ -153,7 +66,6 @@ export class Cluster {
       lost: false,
       notBefore: undefined,
       wake: undefined,
-      warmed: undefined,
     }));
   }
 
@@ -182,7 +94,7 @@ export class Cluster {
    */
   served(slot: Slot): boolean {
     const mine = [...this.workers].filter((w) => w.slot === slot);
-    return this.wanted(slot).some((w) => w.state === 'ready') && mine.every((w) => this.isWanted(w) || this.held.has(w) || (w.state !== 'starting' && w.state !== 'ready'));
+    return this.wanted(slot).some((w) => w.state === 'ready') && mine.every((w) => this.isWanted(w) || this.hold.holds(w) || (w.state !== 'starting' && w.state !== 'ready'));
   }
 
   /** True when the slot's wanted worker is ready and nothing else of the slot runs. */
@@ -193,7 +105,7 @@ export class Cluster {
 
   /** True while an old worker serves on through its successor's warm-up. */
   holding(): boolean {
-    return [...this.workers].some((w) => this.held.has(w));
+    return this.hold.any(this.workers);
   }
 
   /** Workers on their way out (draining, or failed and still running). */
@@ -251,11 +163,8 @@ export class Cluster {
   /** Stops replenishing and drains every worker; resolve with `idle()`. */
   drainAll(handoff: boolean): void {
     this.active = false;
-    for (const slot of this.slots) {
-      this.clearBackoff(slot);
-      slot.warmed?.cancel();
-      slot.warmed = undefined;
-    }
+    for (const slot of this.slots) this.clearBackoff(slot);
+    this.hold.cancel();
     for (const worker of this.workers) this.drain(worker, handoff);
   }
 
@@ -341,7 +250,7 @@ export class Cluster {
     for (const worker of this.workers) {
       if (worker.slot !== slot || (worker.state !== 'starting' && worker.state !== 'ready')) continue;
       if (worker.generation === slot.generation && !worker.retiring) continue;
-      this.held.delete(worker);
+      this.hold.release(worker);
       if (worker.state === 'ready' && this.leaving().length >= this.settings.maxDraining) {
         if (!this.waitingToDrain.has(worker)) {
           this.waitingToDrain.add(worker);
@@ -349,45 +258,10 @@ export class Cluster {
         }
         continue;
       }
-      if (worker.state === 'ready' && this.warming(slot, worker)) {
-        this.held.add(worker);
-        continue;
-      }
+      if (worker.state === 'ready' && this.hold.keep(slot, worker, this.wanted(slot).find((w) => w.state === 'ready'))) continue;
       this.waitingToDrain.delete(worker);
       this.drain(worker, true);
     }
-  }
-
-  /**
-   * True while the old worker should keep serving because the slot's new worker is still
-   * warming up (--warm-up): a worker that has just become ready runs its code cold, at a
-   * fraction of its later speed, and taking every connection of the old one at once
-   * would slow them all. So the old worker, warm, serves its connections on, the new
-   * one takes a growing share of new connections, and the old one drains once the new
-   * one has warmed up. The rollout's next batch does not wait for that, it starts as soon
-   * as this one's new workers are ready; only the reply waits for the last hold. Cost: a
-   * reload takes up to --warm-up longer, once; a slot runs two processes that long, and
-   * the old ones of several slots serve on at once (at most one per slot). An old
-   * worker with no connections but upgraded ones (WebSockets, which stay where they are
-   * until they close) drains at once: holding it would only delay its drain hook, which
-   * is what moves those clients.
-   */
-  private warming(slot: Slot, worker: Worker): boolean {
-    const served = load(worker) - (worker.stats?.upgraded ?? 0);
-    if (this.settings.warmUpMs <= 0 || served <= 0) return false;
-    const heir = this.wanted(slot).find((w) => w.state === 'ready');
-    if (heir?.readyAt === undefined) return false;
-    const wait = heir.readyAt + this.settings.warmUpMs - this.os.now();
-    if (wait <= 0) return false;
-    if (!this.servingOn.has(worker)) {
-      this.servingOn.add(worker);
-      this.log.info(`slot ${slot.index}: worker ${worker.id} serves its ${served} connections on while worker ${heir.id} warms up; it drains in ${Math.ceil(wait)}ms (--warm-up)`);
-    }
-    slot.warmed ??= this.os.timer(wait, () => {
-      slot.warmed = undefined;
-      this.post({ type: 'wake' });
-    });
-    return true;
   }
 
   private spawn(slot: Slot, generation: number): Worker {

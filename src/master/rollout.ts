@@ -9,7 +9,8 @@ import type { ReloadResult } from '../protocol/control.js';
 import { batchSize } from './batch.js';
 import type { BatchSpec } from './batch.js';
 import type { Logger } from './log.js';
-import type { Cluster, Fact, Slot, Worker } from './reconcile.js';
+import type { Fact, Slot, Worker } from './cluster-model.js';
+import type { Cluster } from './reconcile.js';
 
 /** How an operation ended. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: BatonError };

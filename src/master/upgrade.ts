@@ -18,7 +18,7 @@ import { BATON_VERSION } from '../version.js';
 import type { NativeHandle } from './handoff.js';
 import type { Master, Reply } from './master.js';
 import type { SuccessorHandle, Timer } from './os.js';
-import type { Fact } from './reconcile.js';
+import type { Fact } from './cluster-model.js';
 import { StartRun } from './rollout.js';
 import type { Outcome, Run } from './rollout.js';
 import type { StopRun, StopWaiter } from './stop.js';

@@ -7,7 +7,8 @@ import type { WorkerMessage } from '../protocol/worker.js';
 import type { NativeHandle } from './handoff.js';
 import { transition } from './lifecycle.js';
 import type { ExitInfo } from './os.js';
-import type { Cluster, ClusterEvent, Fact, Worker } from './reconcile.js';
+import type { ClusterEvent, Fact, Worker } from './cluster-model.js';
+import type { Cluster } from './reconcile.js';
 
 /** Applies one event from a worker process or a timer to the cluster; returns what it means, if anything. */
 export function applyEvent(cluster: Cluster, event: ClusterEvent): Fact | undefined {
