@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULTS } from '../../src/config/options.js';
 import { commandLine, identify, signal, terminate } from '../../src/procfs.js';
 import type { Proc } from '../../src/procfs.js';
 import type { StatusSnapshot } from '../../src/protocol/control.js';
@@ -322,4 +323,13 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
     await delay(everyMs);
   }
+}
+
+/**
+ * The longest a reload or an upgrade may take when the app's drain hook moves its
+ * long-lived clients (WebSockets, socket.io) at once: never the drain deadline. A reload
+ * also spends --warm-up once, as the old workers hold HTTP connections too.
+ */
+export function atOnceMs(command: 'reload' | 'upgrade'): number {
+  return (command === 'reload' ? DEFAULTS.warmUpMs : 0) + 5_000;
 }

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { harness } from './fakes.js';
+import type { FakeWorker } from './fakes.js';
 
 /** A master with every first worker ready. */
 function serving(options: Parameters<typeof harness>[0] = {}, more: Parameters<typeof harness>[1] = {}) {
@@ -12,6 +13,17 @@ function serving(options: Parameters<typeof harness>[0] = {}, more: Parameters<t
   h.readyAll();
   assert.equal(h.master.state.kind, 'serving');
   return h;
+}
+
+/** One worker under --warm-up `warmUpMs` that reported `counts`, then a reload whose new worker is ready. */
+async function reloadedUnder(warmUpMs: number, counts?: Parameters<FakeWorker['beat']>[0]) {
+  const h = serving({ workers: 1, warmUpMs });
+  const old = h.os.live(1)[0]!;
+  if (counts) old.beat(counts);
+  const reload = h.ask('reload');
+  await h.flush();
+  h.os.live(2)[0]!.ready();
+  return { h, old, reload };
 }
 
 describe('start', () => {
@@ -125,40 +137,21 @@ describe('reload', () => {
   });
 
   test('--warm-up: an old worker with no connections, or only WebSockets, drains at once, and so does every one with --warm-up 0', async () => {
-    const idle = serving({ workers: 1, warmUpMs: 3000 });
-    const reload = idle.ask('reload');
-    await idle.flush();
-    idle.os.live(2)[0]!.ready();
-    assert.ok(idle.os.live(1)[0]!.drained, 'nothing to serve on: it drains at once');
-    idle.os.exitDrained();
-    await reload;
-
-    const ws = serving({ workers: 1, warmUpMs: 3000 });
-    ws.os.live(1)[0]!.beat({ connections: 5, upgraded: 5 });
-    const wsReload = ws.ask('reload');
-    await ws.flush();
-    ws.os.live(2)[0]!.ready();
-    assert.ok(ws.os.live(1)[0]!.drained, 'WebSockets never move: its drain hook is what moves them');
-    ws.os.exitDrained();
-    await wsReload;
-
-    const off = serving({ workers: 1, warmUpMs: 0 });
-    off.os.live(1)[0]!.beat({ connections: 5 });
-    const again = off.ask('reload');
-    await off.flush();
-    off.os.live(2)[0]!.ready();
-    assert.ok(off.os.live(1)[0]!.drained, '--warm-up 0: at once, connections or not');
-    off.os.exitDrained();
-    await again;
+    const cases = [
+      { warmUpMs: 3000, counts: undefined, why: 'nothing to serve on: it drains at once' },
+      { warmUpMs: 3000, counts: { connections: 5, upgraded: 5 }, why: 'WebSockets never move: its drain hook is what moves them' },
+      { warmUpMs: 0, counts: { connections: 5 }, why: '--warm-up 0: at once, connections or not' },
+    ];
+    for (const { warmUpMs, counts, why } of cases) {
+      const { h, old, reload } = await reloadedUnder(warmUpMs, counts);
+      assert.ok(old.drained, why);
+      h.os.exitDrained();
+      await reload;
+    }
   });
 
   test('--warm-up: a stop while an old worker serves on drains every worker at once', async () => {
-    const h = serving({ workers: 1, warmUpMs: 3000 });
-    const old = h.os.live(1)[0]!;
-    old.beat({ connections: 5 });
-    const reload = h.ask('reload');
-    await h.flush();
-    h.os.live(2)[0]!.ready();
+    const { h, old, reload } = await reloadedUnder(3000, { connections: 5 });
     assert.ok(!old.drained);
     const stop = h.ask('stop');
     await assert.rejects(reload, { code: 'BATON_STOPPING' });
