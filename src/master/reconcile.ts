@@ -250,8 +250,8 @@ export class Cluster {
     for (const worker of this.workers) {
       if (worker.slot !== slot || (worker.state !== 'starting' && worker.state !== 'ready')) continue;
       if (worker.generation === slot.generation && !worker.retiring) continue;
-      this.hold.release(worker);
       if (worker.state === 'ready' && this.leaving().length >= this.settings.maxDraining) {
+        this.hold.release(worker);
         if (!this.waitingToDrain.has(worker)) {
           this.waitingToDrain.add(worker);
           this.log.info(`slot ${slot.index}: worker ${worker.id} keeps serving until one of the ${this.leaving().length} draining workers has gone (--max-draining ${this.settings.maxDraining})`);

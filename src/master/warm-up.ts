@@ -44,8 +44,7 @@ export class WarmUpHold {
 
   /**
    * Decides for a ready old worker of `slot` whose successor `heir` is ready: true (and
-   * held) while it should serve on, false once it should drain. Until it asks again
-   * the worker counts as released.
+   * held) while it should serve on, false (and released) once it should drain.
    */
   keep(slot: Slot, worker: Worker, heir: Worker | undefined): boolean {
     this.release(worker);
