@@ -31,19 +31,21 @@ export const UPLOADS: LoadMix = { keepalive: 12, sparse: 12, fresh: 6, upload: 8
 /** The plan for a full run or a quick smoke. */
 export function makePlan(quick: boolean, workers: number): Plan {
   if (quick) {
+    // Every system through every scenario, each as short as still exercises it: the
+    // smoke checks the harness, not the numbers (CI's whole run has 15 minutes).
     return {
       quick,
       workers,
-      warmupMs: 500,
+      warmupMs: 300,
       steady: [
-        { name: 'mixed', mix: MIXED, seconds: 2, rounds: 1 },
-        { name: 'uploads', mix: UPLOADS, seconds: 2, rounds: 1 },
+        { name: 'mixed', mix: MIXED, seconds: 1, rounds: 1 },
+        { name: 'uploads', mix: UPLOADS, seconds: 1, rounds: 1 },
       ],
-      reload: { mix: MIXED, rounds: 1, seconds: 4, leadMs: 1000, pauseMs: 0, maxEvents: 1, tailMs: 0, requestTimeoutMs: 5000 },
-      reloadUploads: { mix: UPLOADS, rounds: 1, seconds: 4, leadMs: 1000, pauseMs: 0, maxEvents: 1, tailMs: 0, requestTimeoutMs: 5000 },
-      master: { mix: MIXED, rounds: 1, seconds: 4, leadMs: 1000, pauseMs: 0, maxEvents: 1, tailMs: 0, requestTimeoutMs: 5000 },
-      idle: { rounds: 1, connections: 300, rampMs: 1000, holdMs: 1000, intervalMs: [500, 1500], requestTimeoutMs: 5000 },
-      spread: { workers: 4, mix: KEEPALIVE, seconds: 2, rounds: 1 },
+      reload: { mix: MIXED, rounds: 1, seconds: 3, leadMs: 500, pauseMs: 0, maxEvents: 1, tailMs: 0, requestTimeoutMs: 5000 },
+      reloadUploads: { mix: UPLOADS, rounds: 1, seconds: 3, leadMs: 500, pauseMs: 0, maxEvents: 1, tailMs: 0, requestTimeoutMs: 5000 },
+      master: { mix: MIXED, rounds: 1, seconds: 3, leadMs: 500, pauseMs: 0, maxEvents: 1, tailMs: 0, requestTimeoutMs: 5000 },
+      idle: { rounds: 1, connections: 300, rampMs: 500, holdMs: 500, intervalMs: [200, 600], requestTimeoutMs: 5000 },
+      spread: { workers: 4, mix: KEEPALIVE, seconds: 1, rounds: 1 },
     };
   }
   return {
