@@ -7,7 +7,7 @@ import type { SupervisorCounters } from '../protocol/handover.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import type { BackoffPolicy } from './backoff.js';
 import type { ClusterEvent, ClusterSettings, Fact, Slot, Worker } from './cluster-model.js';
-import { HandoffRouter, load, weight } from './handoff.js';
+import { HandoffRouter, span, weight } from './handoff.js';
 import { WORKER_PROTOCOL_VERSION } from '../protocol/worker.js';
 import { applyEvent } from './worker-events.js';
 import type { HandoffRoute, NativeHandle } from './handoff.js';
@@ -192,7 +192,7 @@ export class Cluster {
   sendBalance(): void {
     this.balanceTimer = undefined;
     const ready = [...this.workers].filter((w) => w.state === 'ready');
-    const total = ready.reduce((sum, w) => sum + load(w), 0);
+    const total = ready.reduce((sum, w) => sum + span(w), 0);
     const now = this.os.now();
     const warmUpMs = this.settings.warmUpMs;
     const weights = ready.map((w) => weight(w, now, warmUpMs));

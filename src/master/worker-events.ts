@@ -53,6 +53,7 @@ function onMessage(cluster: Cluster, worker: Worker, raw: unknown, handle: unkno
     if (previous && seconds > 0) worker.requestRate = Math.max(0, (message.requests - previous.requests) / seconds);
     worker.stats = {
       connections: message.connections,
+      ...(message.peak === undefined ? {} : { peak: message.peak }),
       upgraded: message.upgraded,
       requests: message.requests,
       ...(message.eventLoopDelayMs === undefined ? {} : { eventLoopDelayMs: message.eventLoopDelayMs }),

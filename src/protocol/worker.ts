@@ -39,6 +39,12 @@ export interface WorkerBootstrap {
 export interface WorkerStats {
   /** Connections open now (an upgraded one, such as a WebSocket, counts until it closes). */
   connections: number;
+  /**
+   * The most connections open at once since the previous report (absent from older
+   * runtimes): short connections come and go between two reports, and this is what
+   * they amount to.
+   */
+  peak?: number;
   /** Of those, taken over by an 'upgrade' handler (101 Switching Protocols). */
   upgraded: number;
   /** HTTP requests (and HTTP/2 streams) received since the worker started. */

@@ -4,11 +4,14 @@
 // holds more than its share (the cluster's open connections, as the master last told it,
 // over the number of workers, plus some slack) passes that connection on, unread, to the
 // master, which gives it to the worker with the fewest. Cost: one IPC hop, for those
-// connections only; a cluster already in balance pays nothing, and under short
-// connections 1 to 7 accepts in 100 take the hop (measured with 2 workers and one new
-// connection per request: more on a slower run, where each worker holds more connections
-// at once), at about half a millisecond of CPU each across the two workers and the
-// master, which for short connections buys nothing. The connection's handle moves before
+// connections only, at about half a millisecond of CPU each across the two workers and
+// the master; a cluster already in balance pays nothing. Short connections, which the
+// hop would not even out (they close within milliseconds), do not take it once the
+// workers have reported: the cluster's total counts each worker at the most it held at
+// once in the last second (master/handoff.ts span()), and a worker's count swings
+// within that (measured with 2 workers and one new connection per request from 32
+// clients: no accept in 25,000 took the hop after the first second; reckoned from the
+// count at one instant, 1 to 7 in 100 did). The connection's handle moves before
 // a byte is read, so nothing is lost or reordered (as for an idle connection moved
 // during a drain). A worker that has just become ready is cold (its code not yet
 // optimised): the master gives it a smaller share that grows over its first seconds, so

@@ -50,6 +50,7 @@ export class Drainer {
   /** Connections taken over by an 'upgrade' handler: never idle, never moved. */
   private readonly upgraded = new WeakSet<net.Socket>();
   private upgradedOpen = 0;
+  private peak = 0;
   private requests = 0;
   private draining = false;
   private handoff = false;
@@ -110,6 +111,13 @@ export class Drainer {
     return { connections: this.sockets.size, upgraded: this.upgradedOpen, requests: this.requests };
   }
 
+  /** The most connections open at once since the previous call (or since the start). */
+  takePeak(): number {
+    const peak = Math.max(this.peak, this.sockets.size);
+    this.peak = this.sockets.size;
+    return peak;
+  }
+
   private markUpgraded(socket: net.Socket): void {
     if (this.upgraded.has(socket)) return;
     this.upgraded.add(socket);
@@ -149,6 +157,7 @@ export class Drainer {
 
   private addSocket(socket: net.Socket, server: net.Server, key: string): void {
     this.sockets.set(socket, { server, key });
+    if (this.sockets.size > this.peak) this.peak = this.sockets.size;
     socket.once('close', () => {
       this.sockets.delete(socket);
       if (this.draining) this.checkDone();

@@ -153,7 +153,7 @@ export function installRuntime(boot: WorkerBootstrap): RuntimeApi {
   const reportStats = () => {
     const counts = drainer.counts();
     fds.check(counts.connections);
-    send({ v: WORKER_PROTOCOL_VERSION, type: 'stats', ...counts, ...loop.sample() });
+    send({ v: WORKER_PROTOCOL_VERSION, type: 'stats', ...counts, peak: drainer.takePeak(), ...loop.sample() });
   };
   const stats = setInterval(reportStats, STATS_MS);
   stats.unref();

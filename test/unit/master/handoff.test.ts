@@ -5,7 +5,7 @@
 // shows it is the least loaded after all.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HandoffRouter, load, weight } from '../../../src/master/handoff.js';
+import { HandoffRouter, load, span, weight } from '../../../src/master/handoff.js';
 import type { RoutableWorker } from '../../../src/master/handoff.js';
 import type { MasterMessage } from '../../../src/protocol/worker.js';
 
@@ -119,4 +119,16 @@ test('a worker that has just become ready fills up more slowly while it warms up
   assert.equal(weight(cold, now, 0), 1, '--warm-up 0: a full share at once');
   now += 3000;
   assert.equal(weight(cold, now, 3000), 1, 'warm after --warm-up');
+});
+
+test('the cluster\'s total counts a worker at the most it held since its previous report, or more if more came since', () => {
+  // Short connections: 3 open at the report, 25 at once within the second before it.
+  const churning = worker('churning', 3);
+  (churning as { stats: RoutableWorker['stats'] }).stats = { connections: 3, peak: 25 };
+  assert.equal(load(churning), 3, 'routing goes by the count now');
+  assert.equal(span(churning), 25);
+  churning.routed = 30;
+  assert.equal(span(churning), 33, 'connections routed to it since the report count on top');
+  const older = worker('older', 7);
+  assert.equal(span(older), 7, 'a report without a peak counts what it holds');
 });

@@ -442,3 +442,15 @@ test(
     assert.equal(serverSockets[0]!.destroyed, true);
   },
 );
+
+test('takePeak() gives the most connections open at once since the previous call, then starts from what is open', DEADLINE, async (t) => {
+  const { drainer, port, serverSockets } = await setup(t);
+  assert.equal(drainer.takePeak(), 0);
+  const clients = await Promise.all([rawConnect(t, port), rawConnect(t, port), rawConnect(t, port)]);
+  await waitFor('the server to see three connections', () => drainer.counts().connections === 3);
+  for (const { socket } of clients.slice(0, 2)) socket.destroy();
+  await waitFor('two of them to close', () => drainer.counts().connections === 1);
+  assert.equal(drainer.takePeak(), 3, 'three were open at once');
+  assert.equal(drainer.takePeak(), 1, 'since then, one');
+  assert.equal(serverSockets.length, 3);
+});
