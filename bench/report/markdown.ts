@@ -208,6 +208,7 @@ function oneLine(s: string): string {
 }
 
 function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  const cell = (v: string | number) => (typeof v === 'number' && Number.isNaN(v) ? '-' : String(v));
+  // No value is NaN in a fresh run and null in one rendered again from its JSON (--render).
+  const cell = (v: string | number | null) => (v === null || (typeof v === 'number' && Number.isNaN(v)) ? '-' : String(v));
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
 }
