@@ -125,6 +125,7 @@ try {
       node: process.version,
       loadAverageAtStart: loadAtStart.map(round),
       loadAverageAtEnd: loadavg().map(round),
+      extraCaCerts: process.env.NODE_EXTRA_CA_CERTS !== undefined,
     },
     versions: { baton: batonBuilt, pm2: pm2Version() },
     plan,

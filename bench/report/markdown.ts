@@ -31,7 +31,8 @@ export function markdown(report: BenchReport, charts: ChartFiles): string {
       `(\`test/fixtures/apps/app.mjs\`, bound to 127.0.0.1), on ${report.machine.cpus} x ${report.machine.cpuModel}, Node ${report.machine.node}. ` +
       `The load client runs on the same ${report.machine.cpus} cores. Load average ${report.machine.loadAverageAtStart.join(' / ')} at the start, ` +
       `${report.machine.loadAverageAtEnd.join(' / ')} at the end (1 / 5 / 15 min): other work on the machine shares the cores, which is why every ` +
-      `scenario alternates the systems round by round. The run took ${(report.durationMs / 60_000).toFixed(1)} minutes. Raw data: the JSON file of the same name.`,
+      `scenario alternates the systems round by round. The run took ${(report.durationMs / 60_000).toFixed(1)} minutes. Raw data: the JSON file of the same name.` +
+      caCertsNote(report.machine.extraCaCerts),
     '',
   );
   if (baton) out.push(`**Headline:** steady throughput under the mixed load, baton / node:cluster = **${baton.ratio}** (${baton.rps} vs ${baton.baselineRps} req/s, medians of ${baton.perRound.length} rounds).`, '');
@@ -211,4 +212,12 @@ function table(header: readonly string[], rows: readonly (readonly (string | num
   // No value is NaN in a fresh run and null in one rendered again from its JSON (--render).
   const cell = (v: string | number | null) => (v === null || (typeof v === 'number' && Number.isNaN(v)) ? '-' : String(v));
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+}
+
+/** What the run's environment had of NODE_EXTRA_CA_CERTS, which on Node 20 costs every process start (README, Reloading). */
+function caCertsNote(set: boolean | undefined): string {
+  if (set === undefined) return '';
+  return set
+    ? ' Every process ran with `NODE_EXTRA_CA_CERTS` set: on Node 20 each process start (every worker a reload starts, every `baton` command) reads that file first.'
+    : ' Every process ran without `NODE_EXTRA_CA_CERTS` (`npm run bench` unsets it: the app makes no TLS connection, and on Node 20 each process start would read that file first).';
 }

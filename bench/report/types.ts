@@ -15,7 +15,15 @@ export interface BenchReport {
   version: 1;
   date: string;
   mode: 'full' | 'quick';
-  machine: { cpus: number; cpuModel: string; node: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    node: string;
+    loadAverageAtStart: number[];
+    loadAverageAtEnd: number[];
+    /** Whether the run's processes had NODE_EXTRA_CA_CERTS (on Node 20 each process start reads that file); absent in reports before it was recorded. */
+    extraCaCerts?: boolean;
+  };
   versions: { baton: string; pm2: string };
   plan: Plan;
   /** For each system, what scenario 3 does to replace its master, in words. */
