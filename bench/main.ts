@@ -14,6 +14,7 @@ import { ROOT, tempDir } from '../test/support/cluster.js';
 import { makePlan, MIXED } from './plan.js';
 import { probe, rssKiB, run, sweep } from './lib/proc.js';
 import { round } from './lib/stats.js';
+import { DIRECT_ACCEPT as SCHED_NONE } from './report/analysis.js';
 import { findings, writeReport } from './report/write.js';
 import type { BenchReport, MemoryAtRest } from './report/types.js';
 import { idleConnections } from './scenarios/idle.js';
@@ -43,7 +44,6 @@ const outDir = values.out ?? (plan.quick ? join(tmpdir(), 'baton-bench-quick') :
 // Scenario 4 holds that many client sockets in this process (and the servers as many).
 if (!(await fdLimitEnough(plan.idle.connections * 2 + 1024))) process.exit(await rerunWithMoreFds(plan.idle.connections * 2 + 1024));
 
-const SCHED_NONE = 'node:cluster (SCHED_NONE)';
 const factories: Record<string, (o: SystemOptions) => Promise<System>> = {
   baton: startBaton,
   'node:cluster': (o) => startNodeCluster(o),
